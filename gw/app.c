@@ -1,0 +1,1 @@
+/* gw/app.c: to be written */

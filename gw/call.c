@@ -1,0 +1,1 @@
+/* gw/call.c: to be written */

@@ -1,0 +1,1 @@
+/* gw/conf.c: to be written */

@@ -1,0 +1,1 @@
+/* gw/echo.c: to be written */

@@ -1,0 +1,1 @@
+/* gw/gwconf.c: to be written */

@@ -1,0 +1,3 @@
+/* storegw: main() */
+#include <stdio.h>
+int main(void) { puts("storegw"); return 0; }

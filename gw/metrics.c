@@ -1,0 +1,1 @@
+/* gw/metrics.c: to be written */

@@ -1,0 +1,1 @@
+/* media/conf.c: to be written */

@@ -1,0 +1,1 @@
+/* media/demux.c: to be written */

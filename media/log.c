@@ -1,0 +1,1 @@
+/* media/log.c: to be written */

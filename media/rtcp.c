@@ -1,0 +1,1 @@
+/* media/rtcp.c: to be written */

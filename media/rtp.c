@@ -1,0 +1,1 @@
+/* media/rtp.c: to be written */

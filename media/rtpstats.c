@@ -1,0 +1,1 @@
+/* media/rtpstats.c: to be written */

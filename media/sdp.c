@@ -1,0 +1,1 @@
+/* media/sdp.c: to be written */

@@ -1,0 +1,1 @@
+/* media/srtp.c: to be written */

@@ -1,0 +1,1 @@
+/* media/srtp_libre.c: to be written */

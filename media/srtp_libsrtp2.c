@@ -1,0 +1,1 @@
+/* media/srtp_libsrtp2.c: to be written */

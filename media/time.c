@@ -1,0 +1,1 @@
+/* media/time.c: to be written */

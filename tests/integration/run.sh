@@ -1,0 +1,3 @@
+#!/bin/sh
+# Integration tests: real storegw + headless Chromium (see README).
+echo "integration: not yet"

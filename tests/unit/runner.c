@@ -1,0 +1,147 @@
+/* Unit test runner: every table, a leak check after each test. */
+#include <malloc.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <re.h>
+#include "test.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SG_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SG_ASAN 1
+#endif
+#ifdef SG_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+static const struct {
+	const char *module;
+	const struct sg_test *tests;
+} tables[] = {
+	{"media", sg_tests_media},
+	{"sdp",   sg_tests_sdp},
+	{"jsep",  sg_tests_jsep},
+	{"conf",  sg_tests_conf},
+	{"srtp",  sg_tests_srtp},
+	{"rtcp",  sg_tests_rtcp},
+	{"api",   sg_tests_api},
+};
+
+static const char *cur;
+
+void sg_test_fail(const char *file, int line, const char *what)
+{
+	fprintf(stderr, "  FAIL %s: %s:%d: %s\n", cur, file, line, what);
+}
+
+char *sg_test_read_file(const char *path, size_t *lenp)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET))
+		goto out;
+	buf = malloc((size_t)n + 1);
+	if (!buf)
+		goto out;
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[n] = '\0';
+	if (lenp)
+		*lenp = (size_t)n;
+ out:
+	fclose(f);
+	return buf;
+}
+
+const char *sg_test_fixture(const char *name)
+{
+	static char path[1024];
+	const char *dir = getenv("SG_FIXTURES");
+
+	if (!dir)
+		dir = SG_SRCDIR "/../shared/fixtures";
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+static size_t heap_in_use(void)
+{
+#ifdef SG_ASAN
+	return 0;
+#else
+	return mallinfo2().uordblks;
+#endif
+}
+
+/* Run twice: the first run warms lazy caches (OpenSSL, libre), the
+ * second must give back every byte it takes. */
+static bool run_one(const struct sg_test *t)
+{
+	size_t before;
+	int err;
+
+	err = t->fn();
+	if (err)
+		return false;
+	before = heap_in_use();
+	err = t->fn();
+	if (err)
+		return false;
+	if (heap_in_use() != before) {
+		fprintf(stderr, "  FAIL %s: leaked %zd bytes\n", cur,
+			(ssize_t)(heap_in_use() - before));
+		return false;
+	}
+#ifdef SG_ASAN
+	if (__lsan_do_recoverable_leak_check()) {
+		fprintf(stderr, "  FAIL %s: LeakSanitizer found a leak\n", cur);
+		return false;
+	}
+#endif
+	return true;
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned passed = 0, failed = 0;
+	const char *filter = argc > 1 ? argv[1] : NULL;
+	char name[128];
+	size_t i;
+
+	if (libre_init())
+		return 2;
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		const struct sg_test *t;
+
+		for (t = tables[i].tests; t->name; t++) {
+			snprintf(name, sizeof(name), "%s.%s", tables[i].module,
+				 t->name);
+			if (filter && !strstr(name, filter))
+				continue;
+			cur = name;
+			if (run_one(t)) {
+				++passed;
+				printf("  ok   %s\n", name);
+			}
+			else {
+				++failed;
+				printf("  FAIL %s\n", name);
+			}
+		}
+	}
+	libre_close();
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,1 @@
+/* webrtc/cert.c: to be written */

@@ -1,0 +1,1 @@
+/* webrtc/client.c: to be written */

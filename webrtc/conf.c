@@ -1,0 +1,1 @@
+/* webrtc/conf.c: to be written */

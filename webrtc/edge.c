@@ -1,0 +1,1 @@
+/* webrtc/edge.c: to be written */

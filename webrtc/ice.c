@@ -1,0 +1,1 @@
+/* webrtc/ice.c: to be written */

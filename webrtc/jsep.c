@@ -1,0 +1,1 @@
+/* webrtc/jsep.c: to be written */

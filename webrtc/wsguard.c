@@ -1,0 +1,1 @@
+/* webrtc/wsguard.c: to be written */
