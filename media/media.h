@@ -12,6 +12,7 @@
 #ifndef SG_MEDIA_H
 #define SG_MEDIA_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
