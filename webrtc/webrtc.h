@@ -118,6 +118,15 @@ const struct sa *sg_webrtc_client_peer(const struct sg_webrtc_client *cli);
 /** A weak slot for the owner (gw) to hang its per-client state. */
 void sg_webrtc_client_set_data(struct sg_webrtc_client *cli, void *data);
 void *sg_webrtc_client_data(const struct sg_webrtc_client *cli);
+/**
+ * Close one client (close frame with scode/reason); closeh is called
+ * synchronously, once, then the client is freed. Safe from msgh.
+ */
+void sg_webrtc_client_close(struct sg_webrtc_client *cli, uint16_t scode,
+			    const char *reason);
+/** Close every client, calling closeh for each (graceful shutdown). */
+void sg_webrtc_edge_close_all(struct sg_webrtc_edge *e, uint16_t scode,
+			      const char *reason);
 
 /* ------------------------------------------------------------------ */
 /* JSEP answerer (webrtc/jsep.c)                                        */
