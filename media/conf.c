@@ -1,1 +1,50 @@
-/* media/conf.c: to be written */
+/* media/conf.c: the "media" config group: key table and defaults. */
+#include <stddef.h>
+#include "media/media.h"
+
+static const char *const backend_names[] = {"libre", "libsrtp2", NULL};
+
+/* Keys of group "media", interpreted by gw/conf.c. */
+const struct sg_conf_key sg_media_conf_keys[] = {
+	{
+		.name = "srtp_backend",
+		.type = SG_CONF_ENUM,
+		.offset = offsetof(struct sg_media_conf, srtp_backend),
+		.names = backend_names,
+		.doc = "SRTP implementation: \"libre\" (OpenSSL EVP, AES-NI, "
+		       "~5x faster; max 8 SSRCs per context) or \"libsrtp2\" "
+		       "(the reference)",
+	},
+	{
+		.name = "rtcp_interval_ms",
+		.type = SG_CONF_INT,
+		.offset = offsetof(struct sg_media_conf, rtcp_interval_ms),
+		.min = 500, .max = 10000,
+		.doc = "RTCP SR/RR interval in ms (RFC 3550 6.2, RFC 4585 "
+		       "3.4: small sessions may send more often than 5 s)",
+	},
+	{
+		.name = "pli_interval_ms",
+		.type = SG_CONF_INT,
+		.offset = offsetof(struct sg_media_conf, pli_interval_ms),
+		.min = 500, .max = 30000,
+		.doc = "repeat a PLI (RFC 4585 6.3.1) this often while no "
+		       "keyframe arrives, in ms",
+	},
+	{.name = NULL},
+};
+
+/**
+ * Fill the media group with its defaults.
+ * @param c  config to fill
+ */
+void sg_media_conf_defaults(struct sg_media_conf *c)
+{
+	if (!c)
+		return;
+	*c = (struct sg_media_conf){
+		.srtp_backend = SG_SRTP_BACKEND_LIBRE,
+		.rtcp_interval_ms = 1000,
+		.pli_interval_ms = 3000,
+	};
+}

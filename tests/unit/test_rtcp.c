@@ -1,6 +1,284 @@
-/* Unit tests: rtcp (filled by the module's author). */
+/* Unit tests: RTCP build -> parse round trips, hand-made packets, bad lengths. */
+#include <stdint.h>
+#include "media/media.h"
 #include "test.h"
 
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		(uint32_t)p[2] << 8 | p[3];
+}
+
+static int test_sr(void)
+{
+	const struct sg_rtp_txstats tx = {
+		.ssrc = 0x11111111, .packets = 10, .octets = 1600,
+		.last_ts = 1000, .last_us = 2000000, .clock_rate = 8000,
+	};
+	const struct sg_rtcp_rb rb = {
+		.ssrc = 0x22222222, .fraction_lost = 28, .cum_lost = -1,
+		.ext_max_seq = 65539, .jitter = 9, .lsr = 0xabcd1234,
+		.dlsr = 32768,
+	};
+	const uint64_t wall = 1700000000ull * 1000000 + 250000;
+	const uint32_t sec = 1700000000u + 2208988800u;
+	struct sg_rtcp_info info;
+	uint8_t b[128];
+	size_t n;
+
+	TEST_EQ(sg_rtcp_build_sr(b, 51, &tx, wall, 2100000, &rb, 1), 0);
+	n = sg_rtcp_build_sr(b, sizeof(b), &tx, wall, 2100000, &rb, 1);
+	TEST_EQ(n, 52);
+	TEST_EQ(b[0], 0x81);
+	TEST_EQ(b[1], 200);
+	TEST_EQ(b[3], 12);                 /* 13 words - 1 */
+	TEST_EQ(get32(b + 4), 0x11111111);
+	TEST_EQ(get32(b + 8), sec);        /* NTP seconds since 1900 */
+	TEST_EQ(get32(b + 12), 0x40000000);/* 0.25 s */
+	TEST_EQ(get32(b + 16), 1000 + 800);/* 100 ms at 8 kHz later */
+	TEST_EQ(get32(b + 20), 10);
+	TEST_EQ(get32(b + 24), 1600);
+	TEST_EQ(get32(b + 28), 0x22222222);
+	TEST_EQ(get32(b + 32), 28u << 24 | 0xffffff);
+	TEST_EQ(get32(b + 36), 65539);
+	TEST_EQ(get32(b + 40), 9);
+	TEST_EQ(get32(b + 44), 0xabcd1234);
+	TEST_EQ(get32(b + 48), 32768);
+
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, SG_RTCP_SR);
+	TEST_EQ(info.sr_ssrc, 0x11111111);
+	TEST_EQ(info.sr_ntp_mid, (sec & 0xffff) << 16 | 0x4000);
+
+	/* no blocks */
+	n = sg_rtcp_build_sr(b, sizeof(b), &tx, wall, 2000000, NULL, 0);
+	TEST_EQ(n, 28);
+	TEST_EQ(b[0], 0x80);
+	TEST_EQ(get32(b + 16), 1000);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, SG_RTCP_SR);
+	return 0;
+}
+
+static int test_rr(void)
+{
+	struct sg_rtcp_rb rbv[2] = {
+		{.ssrc = 1, .cum_lost = 5}, {.ssrc = 2, .jitter = 7},
+	};
+	struct sg_rtcp_info info;
+	uint8_t b[128];
+	size_t n;
+
+	n = sg_rtcp_build_rr(b, sizeof(b), 0xaaaa, NULL, 0);
+	TEST_EQ(n, 8);
+	TEST_EQ(b[0], 0x80);
+	TEST_EQ(b[1], 201);
+	TEST_EQ(b[3], 1);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, SG_RTCP_RR);
+
+	n = sg_rtcp_build_rr(b, sizeof(b), 0xaaaa, rbv, 2);
+	TEST_EQ(n, 56);
+	TEST_EQ(b[0], 0x82);
+	TEST_EQ(get32(b + 8), 1);
+	TEST_EQ(get32(b + 12), 5);
+	TEST_EQ(get32(b + 32), 2);
+	TEST_EQ(get32(b + 44), 7);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, SG_RTCP_RR);
+	TEST_EQ(sg_rtcp_build_rr(b, 55, 0xaaaa, rbv, 2), 0);
+	/* count says 2 blocks, length has 1 */
+	b[3] = 7;
+	TEST_EQ(sg_rtcp_parse(&info, b, 32), EBADMSG);
+	return 0;
+}
+
+static int test_pli_fir(void)
+{
+	static const uint8_t pli_ref[12] = {
+		0x81, 0xce, 0x00, 0x02, 0, 0, 0, 1, 0xde, 0xad, 0xbe, 0xef,
+	};
+	struct sg_rtcp_info info;
+	uint8_t b[64];
+	size_t n;
+
+	n = sg_rtcp_build_pli(b, sizeof(b), 1, 0xdeadbeef);
+	TEST_EQ(n, 12);
+	TEST_ASSERT(!memcmp(b, pli_ref, 12));
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, SG_RTCP_PLI);
+	TEST_EQ(info.fb_media_ssrc, 0xdeadbeef);
+	TEST_EQ(sg_rtcp_build_pli(b, 11, 1, 2), 0);
+
+	n = sg_rtcp_build_fir(b, sizeof(b), 1, 0xcafef00d, 42);
+	TEST_EQ(n, 20);
+	TEST_EQ(b[0], 0x84);
+	TEST_EQ(b[1], 206);
+	TEST_EQ(b[3], 4);
+	TEST_EQ(get32(b + 8), 0);          /* RFC 5104 4.3.1.2 */
+	TEST_EQ(get32(b + 12), 0xcafef00d);
+	TEST_EQ(b[16], 42);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, SG_RTCP_FIR);
+	TEST_EQ(info.fb_media_ssrc, 0xcafef00d);
+	/* FIR without its FCI */
+	b[3] = 2;
+	TEST_EQ(sg_rtcp_parse(&info, b, 12), EBADMSG);
+	return 0;
+}
+
+static int test_sdes(void)
+{
+	struct sg_rtcp_info info;
+	uint8_t b[300];
+	char name[300];
+	size_t n, l;
+
+	/* 10 + 8 = 18 -> 20: two nulls */
+	n = sg_rtcp_build_sdes(b, sizeof(b), 0x1234, "abcdefgh");
+	TEST_EQ(n, 20);
+	TEST_EQ(b[0], 0x81);
+	TEST_EQ(b[1], 202);
+	TEST_EQ(b[3], 4);
+	TEST_EQ(get32(b + 4), 0x1234);
+	TEST_EQ(b[8], 1);
+	TEST_EQ(b[9], 8);
+	TEST_ASSERT(!memcmp(b + 10, "abcdefgh", 8));
+	TEST_EQ(b[18], 0);
+	TEST_EQ(b[19], 0);
+	/* 10 + 6 = 16: a whole word of nulls is needed to end the list */
+	n = sg_rtcp_build_sdes(b, sizeof(b), 1, "abcdef");
+	TEST_EQ(n, 20);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, 0);
+	for (l = 0; l < 256; l++)
+		name[l] = 'x';
+	name[256] = '\0';
+	TEST_EQ(sg_rtcp_build_sdes(b, sizeof(b), 1, name), 0);
+	name[255] = '\0';
+	n = sg_rtcp_build_sdes(b, sizeof(b), 1, name);
+	TEST_EQ(n, 268);
+	TEST_EQ(n % 4, 0);
+	TEST_EQ(sg_rtcp_build_sdes(b, 19, 1, "abcdefgh"), 0);
+	return 0;
+}
+
+/* RFC 3550 6.1 compound: RR + SDES + PLI + FIR + BYE, and NACK/REMB */
+static int test_compound(void)
+{
+	static const uint8_t nack[16] = {
+		0x81, 205, 0, 3, 0, 0, 0, 1, 0x55, 0x66, 0x77, 0x88,
+		0x00, 0x10, 0x00, 0x03,
+	};
+	static const uint8_t bye[8] = {0x81, 203, 0, 1, 0, 0, 0, 9};
+	struct sg_rtcp_info info;
+	uint8_t b[256];
+	size_t n = 0;
+
+	n += sg_rtcp_build_rr(b + n, sizeof(b) - n, 9, NULL, 0);
+	n += sg_rtcp_build_sdes(b + n, sizeof(b) - n, 9, "x@y");
+	n += sg_rtcp_build_pli(b + n, sizeof(b) - n, 9, 0x1010);
+	n += sg_rtcp_build_fir(b + n, sizeof(b) - n, 9, 0x2020, 1);
+	memcpy(b + n, bye, sizeof(bye));
+	n += sizeof(bye);
+	TEST_EQ(n, 8 + 16 + 12 + 20 + 8);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, SG_RTCP_RR | SG_RTCP_PLI | SG_RTCP_FIR |
+		SG_RTCP_BYE);
+	TEST_EQ(info.fb_media_ssrc, 0x2020);   /* the last one */
+
+	/* truncated anywhere: EBADMSG, never read past n */
+	TEST_EQ(sg_rtcp_parse(&info, b, n - 1), EBADMSG);
+	TEST_EQ(sg_rtcp_parse(&info, b, n - 4), EBADMSG);
+	TEST_EQ(sg_rtcp_parse(&info, b, 10), EBADMSG);
+	TEST_EQ(sg_rtcp_parse(&info, b, 3), EBADMSG);
+	/* a whole number of packets is fine */
+	TEST_EQ(sg_rtcp_parse(&info, b, n - 8), 0);
+	TEST_EQ(info.flags & SG_RTCP_BYE, 0);
+
+	memcpy(b, nack, sizeof(nack));
+	TEST_EQ(sg_rtcp_parse(&info, b, sizeof(nack)), 0);
+	TEST_EQ(info.flags, SG_RTCP_NACK);
+	TEST_EQ(info.fb_media_ssrc, 0x55667788);
+	return 0;
+}
+
+static int test_remb(void)
+{
+	/* draft-alvestrand-rmcat-remb: 1 SSRC, exp 4, mantissa 78125
+	 * (0x1312d): 1,250,000 bps */
+	uint8_t b[24] = {
+		0x8f, 206, 0, 5, 0, 0, 0, 1, 0, 0, 0, 0,
+		'R', 'E', 'M', 'B', 1, (4 << 2) | 0x01, 0x31, 0x2d,
+		0x12, 0x34, 0x56, 0x78,
+	};
+	struct sg_rtcp_info info;
+
+	TEST_EQ(sg_rtcp_parse(&info, b, sizeof(b)), 0);
+	TEST_EQ(info.flags, SG_RTCP_REMB);
+	TEST_EQ(info.remb_bps, 1250000);
+
+	/* exponent 63 with a mantissa: saturates */
+	b[17] = (63 << 2) | 3;
+	TEST_EQ(sg_rtcp_parse(&info, b, sizeof(b)), 0);
+	TEST_ASSERT(info.remb_bps == UINT64_MAX);
+
+	/* two SSRCs announced, one present */
+	b[16] = 2;
+	TEST_EQ(sg_rtcp_parse(&info, b, sizeof(b)), EBADMSG);
+
+	/* another ALFB: not REMB */
+	b[16] = 1;
+	b[12] = 'X';
+	TEST_EQ(sg_rtcp_parse(&info, b, sizeof(b)), 0);
+	TEST_EQ(info.flags, 0);
+	return 0;
+}
+
+static int test_malformed(void)
+{
+	uint8_t b[32] = {0x80, 201, 0, 1, 0, 0, 0, 1};
+	struct sg_rtcp_info info;
+
+	TEST_EQ(sg_rtcp_parse(&info, b, 8), 0);
+	b[3] = 2;                          /* 12 bytes claimed, 8 given */
+	TEST_EQ(sg_rtcp_parse(&info, b, 8), EBADMSG);
+	b[2] = 0xff;                       /* huge length */
+	TEST_EQ(sg_rtcp_parse(&info, b, 32), EBADMSG);
+	b[2] = 0;
+	b[3] = 1;
+	b[0] = 0x40;                       /* version 1 */
+	TEST_EQ(sg_rtcp_parse(&info, b, 8), EBADMSG);
+	b[0] = 0x80;
+	b[1] = 200;                        /* SR needs 28 bytes */
+	TEST_EQ(sg_rtcp_parse(&info, b, 8), EBADMSG);
+	b[1] = 206;                        /* PSFB needs 12 */
+	TEST_EQ(sg_rtcp_parse(&info, b, 8), EBADMSG);
+	b[1] = 205;
+	TEST_EQ(sg_rtcp_parse(&info, b, 8), EBADMSG);
+	/* padding: last packet, count within its length */
+	b[0] = 0xa0;
+	b[1] = 201;
+	b[7] = 4;
+	TEST_EQ(sg_rtcp_parse(&info, b, 8), 0);
+	b[7] = 5;
+	TEST_EQ(sg_rtcp_parse(&info, b, 8), EBADMSG);
+	b[7] = 0;
+	TEST_EQ(sg_rtcp_parse(&info, b, 8), EBADMSG);
+	/* trailing bytes that are not a packet */
+	b[0] = 0x80;
+	TEST_EQ(sg_rtcp_parse(&info, b, 9), EBADMSG);
+	TEST_EQ(sg_rtcp_parse(&info, b, 0), EBADMSG);
+	return 0;
+}
+
 const struct sg_test sg_tests_rtcp[] = {
+	{"sr", test_sr},
+	{"rr", test_rr},
+	{"pli_fir", test_pli_fir},
+	{"sdes", test_sdes},
+	{"compound", test_compound},
+	{"remb", test_remb},
+	{"malformed", test_malformed},
 	{NULL, NULL},
 };
