@@ -1,1 +1,285 @@
-/* gw/app.c: to be written */
+/* The application: config, the browser edge, the DTLS certificate, calls. */
+#include <string.h>
+#include <re.h>
+#include "gw/gw.h"
+
+struct sg_app {
+	struct sg_conf conf;
+	char *conf_path;               /**< NULL: built-in defaults        */
+	struct sg_webrtc_edge *edge;
+	struct sg_webrtc_cert *cert;
+	struct list calls;             /**< struct sg_call, owned          */
+	struct sg_app_stats stats;
+	struct tmr tmr_shutdown;
+	uint64_t shutdown_deadline;
+	bool shutting_down;
+};
+
+static void destructor(void *arg)
+{
+	struct sg_app *app = arg;
+
+	tmr_cancel(&app->tmr_shutdown);
+	/* calls first: they hold transports keyed by the certificate */
+	while (app->calls.head)
+		sg_call_end(app->calls.head->data, "shutdown", 503, false);
+	app->edge = mem_deref(app->edge);
+	app->cert = mem_deref(app->cert);
+	app->conf_path = mem_deref(app->conf_path);
+}
+
+static unsigned client_calls(struct sg_app *app,
+			     const struct sg_webrtc_client *cli)
+{
+	struct le *le;
+	unsigned n = 0;
+
+	for (le = app->calls.head; le; le = le->next)
+		if (sg_call_client(le->data) == cli)
+			++n;
+	return n;
+}
+
+static void new_call(struct sg_app *app, struct sg_webrtc_client *cli,
+		     const char *callid, const struct odict *msg)
+{
+	struct sg_call *call;
+	int err;
+
+	if (app->shutting_down) {
+		sg_webrtc_client_error(cli, callid, SG_ERR_SHUTDOWN,
+				       "the gateway is shutting down");
+		goto rejected;
+	}
+	if (sg_call_find(&app->calls, cli, callid)) {
+		sg_webrtc_client_error(cli, callid, SG_ERR_CALL_EXISTS,
+				       "call id already in use");
+		goto rejected;
+	}
+	if (app->stats.calls_active >= (uint64_t)app->conf.gw.max_calls ||
+	    client_calls(app, cli) >=
+	    (unsigned)app->conf.gw.max_calls_per_client) {
+		sg_webrtc_client_error(cli, callid, SG_ERR_TOO_MANY,
+				       "too many calls");
+		goto rejected;
+	}
+
+	/* the call replies with its own error when it refuses */
+	err = sg_call_alloc(&call, app, cli, callid, msg);
+	if (err)
+		goto rejected;
+
+	list_append(&app->calls, sg_call_le(call), call);
+	++app->stats.calls_active;
+	++app->stats.calls_total;
+	return;
+
+ rejected:
+	++app->stats.calls_rejected;
+}
+
+static void msg_handler(struct sg_webrtc_client *cli, const char *type,
+			const char *callid, const struct odict *msg, void *arg)
+{
+	struct sg_app *app = arg;
+	struct sg_call *call;
+
+	if (!strcmp(type, "call")) {
+		new_call(app, cli, callid, msg);
+		return;
+	}
+
+	call = sg_call_find(&app->calls, cli, callid);
+	if (!call) {
+		sg_webrtc_client_error(cli, callid, SG_ERR_UNKNOWN_CALL,
+				       "no such call");
+		return;
+	}
+	sg_call_handle(call, type, msg);
+}
+
+static void close_handler(struct sg_webrtc_client *cli, void *arg)
+{
+	struct sg_app *app = arg;
+	struct sg_call *call;
+
+	while ((call = sg_call_find(&app->calls, cli, NULL)))
+		sg_call_end(call, "client-gone", 0, false);
+}
+
+static bool http_handler(struct http_conn *conn, const struct http_msg *msg,
+			 void *arg)
+{
+	return sg_metrics_http(arg, conn, msg);
+}
+
+void sg_app_call_ended(struct sg_app *app, struct sg_call *call, bool failed,
+		       const struct sg_webrtc_transport_stats *st)
+{
+	struct sg_webrtc_transport_stats *m = &app->stats.media;
+
+	(void)call;
+	--app->stats.calls_active;
+	++app->stats.calls_ended;
+	if (failed)
+		++app->stats.calls_failed;
+	if (!st)
+		return;
+	m->rx_pkts += st->rx_pkts;
+	m->rx_bytes += st->rx_bytes;
+	m->tx_pkts += st->tx_pkts;
+	m->tx_bytes += st->tx_bytes;
+	m->rx_rtcp += st->rx_rtcp;
+	m->tx_rtcp += st->tx_rtcp;
+	m->stun_ok += st->stun_ok;
+	m->stun_bad += st->stun_bad;
+	m->drop_srtp += st->drop_srtp;
+	m->drop_unknown += st->drop_unknown;
+	m->drop_nopeer += st->drop_nopeer;
+	m->pli_sent += st->pli_sent;
+	m->keyframe_req_rx += st->keyframe_req_rx;
+}
+
+int sg_app_alloc(struct sg_app **ap, const struct sg_conf *conf,
+		 const char *conf_path)
+{
+	struct sg_app *app;
+	int err;
+
+	if (!ap || !conf)
+		return EINVAL;
+
+	app = mem_zalloc(sizeof(*app), destructor);
+	if (!app)
+		return ENOMEM;
+	app->conf = *conf;
+	if (conf_path) {
+		err = str_dup(&app->conf_path, conf_path);
+		if (err)
+			goto out;
+	}
+
+	err = sg_webrtc_cert_alloc(&app->cert);
+	if (err) {
+		SG_ERR(SG_SUB_MAIN, NULL, "DTLS certificate: %m", err);
+		goto out;
+	}
+
+	err = sg_webrtc_edge_alloc(&app->edge, &app->conf.webrtc,
+				   msg_handler, close_handler, http_handler,
+				   app);
+	if (err) {
+		SG_ERR(SG_SUB_MAIN, NULL, "cannot listen on %s: %m",
+		       app->conf.webrtc.listen, err);
+		goto out;
+	}
+
+ out:
+	if (err)
+		mem_deref(app);
+	else
+		*ap = app;
+	return err;
+}
+
+int sg_app_reload(struct sg_app *app)
+{
+	struct sg_conf nc;
+	char errmsg[512];
+	int err;
+
+	if (!app->conf_path) {
+		SG_INFO(SG_SUB_CONF, NULL, "reload: running on built-in "
+			"defaults, nothing to reload");
+		return 0;
+	}
+	err = sg_conf_load(&nc, app->conf_path, NULL, errmsg, sizeof(errmsg));
+	if (err) {
+		SG_ERR(SG_SUB_CONF, NULL, "reload refused, keeping the running"
+		       " config: %s", errmsg);
+		return err;
+	}
+
+	/* What can change without touching calls: logging, call limits,
+	 * admin access, WebSocket limits. Listen address, media
+	 * addresses and ports need a restart. */
+	if (strcmp(nc.webrtc.listen, app->conf.webrtc.listen))
+		SG_WARN(SG_SUB_CONF, NULL, "reload: webrtc.listen changes only"
+			" on restart");
+	app->conf.gw = nc.gw;
+	app->conf.webrtc.ws_max_message = nc.webrtc.ws_max_message;
+	app->conf.webrtc.ws_max_conns_per_ip = nc.webrtc.ws_max_conns_per_ip;
+	app->conf.webrtc.ws_max_conns = nc.webrtc.ws_max_conns;
+	app->conf.webrtc.json_max_depth = nc.webrtc.json_max_depth;
+	app->conf.webrtc.ws_idle_timeout_s = nc.webrtc.ws_idle_timeout_s;
+	app->conf.media.rtcp_interval_ms = nc.media.rtcp_interval_ms;
+	app->conf.media.pli_interval_ms = nc.media.pli_interval_ms;
+	app->conf.media.srtp_backend = nc.media.srtp_backend;
+	sg_gw_conf_apply_log(&app->conf.gw);
+	sg_webrtc_edge_reload(app->edge, &app->conf.webrtc);
+	SG_INFO(SG_SUB_CONF, NULL, "reloaded %s", app->conf_path);
+	return 0;
+}
+
+static void shutdown_poll(void *arg)
+{
+	struct sg_app *app = arg;
+
+	if (app->calls.head && tmr_jiffies() < app->shutdown_deadline) {
+		tmr_start(&app->tmr_shutdown, 50, shutdown_poll, app);
+		return;
+	}
+	SG_INFO(SG_SUB_MAIN, NULL, "shutdown: %u calls left, stopping",
+		list_count(&app->calls));
+	re_cancel();
+}
+
+void sg_app_shutdown(struct sg_app *app)
+{
+	struct le *le;
+
+	if (app->shutting_down)
+		return;
+	app->shutting_down = true;
+	SG_INFO(SG_SUB_MAIN, NULL, "shutdown: ending %u calls",
+		list_count(&app->calls));
+	sg_webrtc_edge_stop_accepting(app->edge);
+
+	le = app->calls.head;
+	while (le) {
+		struct sg_call *call = le->data;
+
+		le = le->next;
+		sg_call_end(call, "shutdown", 503, true);
+	}
+
+	/* let the hangup frames reach the browsers before the loop stops */
+	app->shutdown_deadline = tmr_jiffies() +
+		(uint64_t)app->conf.gw.shutdown_grace_s * 1000;
+	tmr_start(&app->tmr_shutdown, 100, shutdown_poll, app);
+}
+
+const struct sg_conf *sg_app_conf(const struct sg_app *app)
+{
+	return &app->conf;
+}
+
+struct sg_webrtc_edge *sg_app_edge(const struct sg_app *app)
+{
+	return app->edge;
+}
+
+void sg_app_stats(const struct sg_app *app, struct sg_app_stats *st)
+{
+	*st = app->stats;
+}
+
+struct list *sg_app_calls(struct sg_app *app)
+{
+	return &app->calls;
+}
+
+struct sg_webrtc_cert *sg_app_cert(struct sg_app *app)
+{
+	return app->cert;
+}

@@ -1,0 +1,133 @@
+/* gw/ private header: config, the application, calls and their targets. */
+#ifndef SG_GW_H
+#define SG_GW_H
+
+#include <stdio.h>
+
+struct re_printf;
+struct list;
+struct le;
+#include "media/media.h"
+#include "webrtc/webrtc.h"
+
+/* ---- config group "gw" (gw/gwconf.c) ---------------------------------- */
+
+#define SG_GW_MAX_ALLOW 8
+
+struct sg_gw_conf {
+	enum sg_log_level log_level;
+	char log_subsys[SG_SUB_COUNT][32];  /**< "webrtc=debug" ...       */
+	size_t log_subsysc;
+	int max_calls;                      /**< concurrent, whole gateway */
+	int max_calls_per_client;           /**< per WebSocket             */
+	int shutdown_grace_s;               /**< SIGTERM: time to end calls */
+	bool echo_public;                   /**< echo without a token       */
+	char admin_allow[SG_GW_MAX_ALLOW][64]; /**< IPs for /metrics, admin */
+	size_t admin_allowc;
+};
+
+extern const struct sg_conf_key sg_gw_conf_keys[];
+void sg_gw_conf_defaults(struct sg_gw_conf *c);
+
+/** The whole configuration: one group per folder. */
+struct sg_conf {
+	struct sg_gw_conf gw;
+	struct sg_media_conf media;
+	struct sg_webrtc_conf webrtc;
+};
+
+/** The configuration the daemon runs with when given no file. */
+void sg_conf_defaults(struct sg_conf *c);
+
+/**
+ * Load and validate a libconfig file (path) or text (when text != NULL,
+ * path names it in messages). Every key is checked: an unknown group or
+ * key, a wrong type or an out-of-range value fails with
+ * "file:line: message" in err. On failure *c is unspecified.
+ */
+int sg_conf_load(struct sg_conf *c, const char *path, const char *text,
+		 char *err, size_t errsz);
+
+/** Apply the gw log levels to the logger. */
+void sg_gw_conf_apply_log(const struct sg_gw_conf *c);
+
+/** Print a commented config listing every key with its default. */
+int sg_conf_print_defaults(FILE *f);
+
+/* ---- keyframe detection (gw/keyframe.c) ------------------------------- */
+
+/** Whether an RTP payload starts a keyframe for the codec name given. */
+bool sg_gw_is_keyframe(const char *codec, const uint8_t *p, size_t n);
+
+/* ---- the application (gw/app.c) ---------------------------------------- */
+
+struct sg_app;
+struct sg_call;
+
+struct sg_app_stats {
+	uint64_t calls_active;
+	uint64_t calls_total;
+	uint64_t calls_failed;      /**< ended before media was up */
+	uint64_t calls_rejected;    /**< refused before a call object existed */
+	uint64_t calls_ended;
+	struct sg_webrtc_transport_stats media;  /**< of ended calls, summed */
+};
+
+int sg_app_alloc(struct sg_app **ap, const struct sg_conf *conf,
+		 const char *conf_path);
+/** SIGHUP: reload the file; keep calls; on error keep the old config. */
+int sg_app_reload(struct sg_app *app);
+/** SIGTERM: stop accepting, end every call, then re_cancel(). */
+void sg_app_shutdown(struct sg_app *app);
+const struct sg_conf *sg_app_conf(const struct sg_app *app);
+struct sg_webrtc_edge *sg_app_edge(const struct sg_app *app);
+void sg_app_stats(const struct sg_app *app, struct sg_app_stats *st);
+struct list *sg_app_calls(struct sg_app *app);
+struct sg_webrtc_cert *sg_app_cert(struct sg_app *app);
+/** A call ended: unlink and count it (called by the call's destructor). */
+void sg_app_call_ended(struct sg_app *app, struct sg_call *call, bool failed,
+		       const struct sg_webrtc_transport_stats *st);
+
+/* ---- calls (gw/call.c) -------------------------------------------------- */
+
+/** A call object joins the browser leg to a target (echo, later SIP). */
+int sg_call_alloc(struct sg_call **cp, struct sg_app *app,
+		  struct sg_webrtc_client *cli, const char *callid,
+		  const struct odict *msg);
+/** End a call: hangup {reason, code} to the browser if send, then free. */
+void sg_call_end(struct sg_call *call, const char *reason, int code,
+		 bool send);
+struct sg_call *sg_call_find(struct list *calls,
+			     const struct sg_webrtc_client *cli,
+			     const char *callid);
+void sg_call_handle(struct sg_call *call, const char *type,
+		    const struct odict *msg);
+int sg_call_json(struct re_printf *pf, const struct sg_call *call);
+const char *sg_call_id(const struct sg_call *call);
+const struct sg_webrtc_client *sg_call_client(const struct sg_call *call);
+/** The list element by which the app's call list owns the call. */
+struct le *sg_call_le(struct sg_call *call);
+
+/* ---- the echo target (gw/echo.c) ------------------------------------- */
+
+/** Sends the browser its own media back; asks for keyframes (PLI). */
+struct sg_echo;
+
+int sg_echo_alloc(struct sg_echo **ep, struct sg_webrtc_transport *tp,
+		  const struct sg_webrtc_choice *choices, size_t choicec,
+		  int pli_interval_ms, const char *callid);
+void sg_echo_rtp(struct sg_echo *e, unsigned mline,
+		 const struct sg_rtp_hdr *h, struct mbuf *mb);
+void sg_echo_rtcp(struct sg_echo *e, unsigned mline,
+		  const struct sg_rtcp_info *ri);
+
+/** Error code for requests a target cannot do (e.g. switch on echo). */
+#define SG_ERR_NOT_SUPPORTED "not-supported"
+
+/* ---- metrics and admin API (gw/metrics.c) ----------------------------- */
+
+/** Serve /metrics and /api/v1/admin/...; false if not ours. */
+bool sg_metrics_http(struct sg_app *app, struct http_conn *conn,
+		     const struct http_msg *msg);
+
+#endif

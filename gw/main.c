@@ -1,3 +1,173 @@
-/* storegw: main() */
+/* storegw: the gateway daemon's main(). */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void) { puts("storegw"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <re.h>
+#include "gw/gw.h"
+
+#define DEFAULT_CONF "etc/storegw.conf"
+
+static int sigpipe_fd[2] = {-1, -1};
+
+/* async-signal-safe: only write the signal number to the loop's pipe */
+static void on_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+	ssize_t n = write(sigpipe_fd[1], &c, 1);
+
+	(void)n;
+}
+
+static void sig_read(int flags, void *arg)
+{
+	struct sg_app *app = arg;
+	unsigned char c;
+
+	(void)flags;
+	while (read(sigpipe_fd[0], &c, 1) == 1) {
+		switch (c) {
+
+		case SIGHUP:
+			SG_INFO(SG_SUB_MAIN, NULL, "SIGHUP: reloading");
+			(void)sg_app_reload(app);
+			break;
+
+		case SIGTERM:
+		case SIGINT:
+			SG_INFO(SG_SUB_MAIN, NULL, "%s: shutting down",
+				c == SIGTERM ? "SIGTERM" : "SIGINT");
+			sg_app_shutdown(app);
+			break;
+		}
+	}
+}
+
+static int signals_init(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(sigpipe_fd, O_NONBLOCK | O_CLOEXEC))
+		return errno;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: storegw [-c FILE] [--check-config FILE] "
+		"[--print-default-config] [-h] [--version]\n"
+		"  -c FILE                 config file (default "
+		DEFAULT_CONF "; built-in defaults when it is absent)\n"
+		"  --check-config FILE     validate FILE and exit "
+		"(0 valid, 1 not)\n"
+		"  --print-default-config  print every key with its default\n"
+		"  -h, --help              this help\n"
+		"  --version               print the version\n"
+		"signals: SIGTERM/SIGINT end calls and exit 0; SIGHUP "
+		"reloads the config, keeping calls\n");
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", required_argument, NULL, 'k'},
+		{"print-default-config", no_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = NULL, *check = NULL;
+	struct sg_app *app = NULL;
+	struct sg_conf conf;
+	struct sa laddr;
+	char errmsg[512];
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "c:hv", opts, NULL)) != -1) {
+		switch (c) {
+
+		case 'c': path = optarg; break;
+		case 'k': check = optarg; break;
+		case 'p': return sg_conf_print_defaults(stdout) ? 1 : 0;
+		case 'h': usage(stdout); return 0;
+		case 'v': printf("storegw " PACKAGE_VERSION "\n"); return 0;
+		default:  usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	if (check) {
+		if (sg_conf_load(&conf, check, NULL, errmsg,
+				 sizeof(errmsg))) {
+			fprintf(stderr, "%s\n", errmsg);
+			return 1;
+		}
+		printf("%s: ok\n", check);
+		return 0;
+	}
+
+	if (!path && access(DEFAULT_CONF, R_OK) == 0)
+		path = DEFAULT_CONF;
+	if (path) {
+		if (sg_conf_load(&conf, path, NULL, errmsg, sizeof(errmsg))) {
+			fprintf(stderr, "storegw: %s\n", errmsg);
+			return 1;
+		}
+	}
+	else {
+		sg_conf_defaults(&conf);
+	}
+	sg_gw_conf_apply_log(&conf.gw);
+
+	err = libre_init();
+	if (err) {
+		fprintf(stderr, "storegw: libre_init: %s\n", strerror(err));
+		return 1;
+	}
+
+	err = signals_init();
+	if (err)
+		goto out;
+
+	err = sg_app_alloc(&app, &conf, path);
+	if (err)
+		goto out;
+
+	err = fd_listen(sigpipe_fd[0], FD_READ, sig_read, app);
+	if (err)
+		goto out;
+
+	if (sg_webrtc_edge_laddr(sg_app_edge(app), &laddr))
+		sa_init(&laddr, AF_INET);
+	SG_INFO(SG_SUB_MAIN, NULL, "storegw %s listening on http://%J/ "
+		"(config: %s)", PACKAGE_VERSION, &laddr,
+		path ? path : "built-in defaults");
+
+	err = re_main(NULL);
+
+ out:
+	fd_close(sigpipe_fd[0]);
+	app = mem_deref(app);
+	libre_close();
+	if (err)
+		SG_ERR(SG_SUB_MAIN, NULL, "exiting: %s", strerror(err));
+	else
+		SG_INFO(SG_SUB_MAIN, NULL, "stopped");
+	return err ? 1 : 0;
+}

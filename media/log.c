@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <re.h>
 #include "media/media.h"
 
 static const char *const subsys_names[SG_SUB_COUNT] = {
@@ -83,7 +84,7 @@ void sg_log(enum sg_log_subsys sub, enum sg_log_level lvl, const char *callid,
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	re_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
 	/* one write per line, so lines from threads do not interleave */
 	fprintf(stderr, "%s\n", line);

@@ -50,8 +50,13 @@ int sg_log_level_parse(const char *name, enum sg_log_level *lvl);
 int sg_log_subsys_parse(const char *name, enum sg_log_subsys *sub);
 const char *sg_log_subsys_name(enum sg_log_subsys sub);
 bool sg_log_enabled(enum sg_log_subsys sub, enum sg_log_level lvl);
+/**
+ * Log one line. fmt is libre's re_printf format: printf's conversions plus
+ * %m (errno text), %J (struct sa with port), %j (address), %r (struct pl),
+ * %H (print handler). Never pass secrets.
+ */
 void sg_log(enum sg_log_subsys sub, enum sg_log_level lvl, const char *callid,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+	    const char *fmt, ...);
 
 /** Log with the subsystem and call id (NULL or "" when not in a call). */
 #define SG_LOG(sub, lvl, cid, ...)					\

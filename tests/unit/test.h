@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct sg_test {
@@ -25,7 +26,7 @@ void sg_test_fail(const char *file, int line, const char *what);
 	do {								\
 		long long a_ = (long long)(a), b_ = (long long)(b);	\
 		if (a_ != b_) {						\
-			char m_[160];					\
+			char m_[512];					\
 			snprintf(m_, sizeof(m_), "%s == %s (%lld != %lld)", \
 				 #a, #b, a_, b_);			\
 			sg_test_fail(__FILE__, __LINE__, m_);		\
