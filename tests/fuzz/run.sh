@@ -1,0 +1,50 @@
+#!/bin/sh
+# Build every libFuzzer target with clang (ASan+UBSan) and run each for a
+# bounded time on a copy of its seed corpus. Closing line: N passed, N failed.
+secs=${1:-30}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+out=${SG_FUZZ_OUT:-$top/build/fuzz}
+mkdir -p "$out"
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+ -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DUSE_OPENSSL -D_GNU_SOURCE -I$top -I/usr/include/re"
+LIBS="-lre -lsrtp2 -lssl -lcrypto -lz -lpthread -ldl -lm"
+MEDIA="media/log.c media/time.c"
+
+# target: sources it links (besides its own file)
+targets="
+sdp:media/sdp.c webrtc/jsep.c $MEDIA
+rtp:media/demux.c media/rtp.c media/rtcp.c media/rtpstats.c media/srtp.c media/srtp_libre.c media/srtp_libsrtp2.c $MEDIA
+api:webrtc/apicheck.c webrtc/wsguard.c webrtc/conf.c $MEDIA
+"
+rm -f "$out/results"
+echo "$targets" | while IFS=: read -r name srcs; do
+	[ -n "$name" ] || continue
+	bin="$out/fuzz_$name"
+	srcpaths=""
+	for s in $srcs; do srcpaths="$srcpaths $top/$s"; done
+	# shellcheck disable=SC2086
+	if ! clang $CFLAGS -o "$bin" "$here/fuzz_$name.c" $srcpaths $LIBS \
+		>"$out/build_$name.log" 2>&1; then
+		echo "  FAIL fuzz_$name: does not build"; cat "$out/build_$name.log"
+		echo fail >> "$out/results"; continue
+	fi
+	corpus="$out/corpus_$name"
+	rm -rf "$corpus"; mkdir -p "$corpus"
+	cp "$here/corpus/$name/"* "$corpus/" 2>/dev/null || true
+	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 "$corpus" >"$out/run_$name.log" 2>&1; then
+		execs=$(grep -E 'stat::number_of_executed_units' "$out/run_$name.log" | awk '{print $2}')
+		echo "  ok   fuzz_$name (${secs}s, ${execs:-?} inputs)"
+		echo ok >> "$out/results"
+	else
+		echo "  FAIL fuzz_$name: crash, see $out/run_$name.log"
+		grep -A30 -E 'ERROR:|runtime error' "$out/run_$name.log" | head -40
+		echo fail >> "$out/results"
+	fi
+done
+passed=$(grep -c ok "$out/results" 2>/dev/null || echo 0)
+failed=$(grep -c fail "$out/results" 2>/dev/null || echo 0)
+rm -f "$out/results"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,160 @@
+// Shared helpers for the integration tests: the real storegw binary,
+// headless Chromium (Debian's, driven by playwright-core), loopback only.
+'use strict';
+const { spawn } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+
+const BUILDDIR = process.env.SG_BUILDDIR || path.resolve(__dirname, '../../build');
+const STOREGW = process.env.STOREGW || path.join(BUILDDIR, 'gw/storegw');
+const OUTDIR = process.env.SG_TEST_OUT ||
+  fs.mkdtempSync(path.join(os.tmpdir(), 'storegw-it-'));
+
+const children = new Set();
+
+function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+let portBase = 21000 + (process.pid % 200) * 100;
+function mediaPorts(n = 40) {
+  const r = [portBase, portBase + n - 1];
+  portBase += n;
+  return r;
+}
+
+// Write a config file; groups is {gw:{..}, media:{..}, webrtc:{..}}.
+function writeConf(name, groups) {
+  const fmt = (v) => Array.isArray(v) ? `[${v.map(fmt).join(', ')}]`
+    : typeof v === 'string' ? JSON.stringify(v) : String(v);
+  let text = '';
+  for (const [g, keys] of Object.entries(groups)) {
+    text += `${g}: {\n`;
+    for (const [k, v] of Object.entries(keys)) text += `  ${k} = ${fmt(v)};\n`;
+    text += '};\n';
+  }
+  const file = path.join(OUTDIR, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+// Start storegw with a config; resolves when it listens.
+async function startGateway(name, groups = {}) {
+  const httpPort = await freePort();
+  const [pmin, pmax] = mediaPorts();
+  const conf = {
+    gw: { log_level: 'info', ...(groups.gw || {}) },
+    media: { ...(groups.media || {}) },
+    webrtc: { listen: `127.0.0.1:${httpPort}`, port_min: pmin, port_max: pmax,
+      media_addrs: ['127.0.0.1'], ...(groups.webrtc || {}) },
+  };
+  const file = writeConf(`${name}.conf`, conf);
+  const logFile = path.join(OUTDIR, `${name}.log`);
+  const log = fs.createWriteStream(logFile);
+  const proc = spawn(STOREGW, ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(proc);
+  let text = '';
+  const onData = (d) => { text += d.toString(); log.write(d); };
+  proc.stdout.on('data', onData);
+  proc.stderr.on('data', onData);
+  const exited = new Promise((resolve) => proc.on('exit', (code, sig) => {
+    children.delete(proc);
+    resolve({ code, sig });
+  }));
+  const t0 = Date.now();
+  while (!/listening on http:\/\//.test(text)) {
+    if (proc.exitCode !== null) throw new Error(`storegw exited: ${text}`);
+    if (Date.now() - t0 > 15000) throw new Error(`storegw did not start: ${text}`);
+    await sleep(20);
+  }
+  return {
+    proc, file, conf, exited, logFile,
+    url: `http://127.0.0.1:${httpPort}`,
+    ws: `ws://127.0.0.1:${httpPort}/api/v1/ws`,
+    log: () => text,
+  };
+}
+
+async function stopGateway(gw, timeoutMs = 10000) {
+  if (gw.proc.exitCode !== null) return gw.exited;
+  gw.proc.kill('SIGTERM');
+  const r = await Promise.race([gw.exited, sleep(timeoutMs).then(() => null)]);
+  if (!r) { gw.proc.kill('SIGKILL'); throw new Error('storegw ignored SIGTERM'); }
+  return r;
+}
+
+async function httpGet(url) {
+  const res = await fetch(url);
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+async function metrics(gw) {
+  const { text } = await httpGet(`${gw.url}/metrics`);
+  const m = {};
+  for (const line of text.split('\n')) {
+    const mm = /^storegw_(\w+) (\d+)$/.exec(line);
+    if (mm) m[mm[1]] = Number(mm[2]);
+  }
+  return m;
+}
+
+let browser = null;
+async function getBrowser() {
+  if (browser) return browser;
+  const { chromium } = require('playwright-core');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic',
+      '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      '--allow-loopback-in-peer-connection',
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+  return browser;
+}
+
+// A page on the gateway's origin with the call helpers installed.
+async function newPage(gw) {
+  const b = await getBrowser();
+  const ctx = await b.newContext();
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.log('  page error:', e.message));
+  await page.goto(`${gw.url}/`);
+  await page.addScriptTag({ path: path.join(__dirname, 'page.js') });
+  return { page, close: () => ctx.close() };
+}
+
+async function cleanup() {
+  if (browser) { await browser.close().catch(() => {}); browser = null; }
+  for (const p of children) { try { p.kill('SIGKILL'); } catch (e) { /* gone */ } }
+}
+
+function assert(cond, msg) { if (!cond) throw new Error(`assertion failed: ${msg}`); }
+
+async function waitFor(fn, timeoutMs, what) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+module.exports = {
+  STOREGW, OUTDIR, sleep, freePort, writeConf, startGateway, stopGateway,
+  httpGet, metrics, newPage, cleanup, assert, waitFor, getBrowser,
+};
