@@ -163,6 +163,22 @@ static void span_trunc(char *dst, size_t dsz, struct span s)
 	dst[n] = '\0';
 }
 
+/* RFC 8866 9 token: what a mid (RFC 5888 identification-tag) is made of */
+static bool is_token(struct span s)
+{
+	static const char extra[] = "!#$%&'*+-.^_`{|}~";
+	size_t i;
+
+	for (i = 0; i < s.n; i++) {
+		char c = s.p[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z') || (c && strchr(extra, c))))
+			return false;
+	}
+	return s.n > 0;
+}
+
 static struct sg_sdp_fmt *fmt_by_pt(struct sg_sdp_media *m, uint32_t pt)
 {
 	uint8_t i;
@@ -448,8 +464,9 @@ static int parse_group(struct pstate *st, struct span v)
 	for (mid = next_tok(&v); mid.n; mid = next_tok(&v)) {
 		if (sdp->bundlec >= SG_SDP_MAX_GROUP)
 			return fail(st, E2BIG, "too many mids in a=group");
-		if (span_cpy(sdp->bundle[sdp->bundlec], SG_SDP_TOKEN, mid))
-			return fail(st, EBADMSG, "mid too long in a=group");
+		if (!is_token(mid) ||
+		    span_cpy(sdp->bundle[sdp->bundlec], SG_SDP_TOKEN, mid))
+			return fail(st, EBADMSG, "bad mid in a=group");
 		sdp->bundlec++;
 	}
 	return 0;
@@ -512,8 +529,9 @@ static int parse_attr(struct pstate *st, struct span line)
 	}
 
 	if (span_eq(name, "mid")) {
-		if (span_cpy(m->mid, sizeof(m->mid), trim(v)))
-			return fail(st, EBADMSG, "a=mid too long");
+		v = trim(v);
+		if (!is_token(v) || span_cpy(m->mid, sizeof(m->mid), v))
+			return fail(st, EBADMSG, "bad a=mid");
 	}
 	else if (span_eq(name, "rtcp-mux"))
 		m->rtcp_mux = true;
