@@ -11,6 +11,7 @@ const BUILDDIR = process.env.SG_BUILDDIR || path.resolve(__dirname, '../../build
 const STOREGW = process.env.STOREGW || path.join(BUILDDIR, 'gw/storegw');
 const OUTDIR = process.env.SG_TEST_OUT ||
   fs.mkdtempSync(path.join(os.tmpdir(), 'storegw-it-'));
+fs.mkdirSync(OUTDIR, { recursive: true });
 
 const children = new Set();
 
