@@ -27,7 +27,6 @@ struct pstate {
 	struct sg_sdp *sdp;
 	struct sess_attrs sess;
 	bool mdir[SG_SDP_MAX_MEDIA];   /* media section set its direction */
-	bool mrtp[SG_SDP_MAX_MEDIA];   /* m-line proto is RTP based        */
 	char *err;
 	size_t errsz;
 	unsigned lineno;
@@ -293,7 +292,6 @@ static int parse_mline(struct pstate *st, struct span v)
 		return fail(st, EBADMSG, "m= line without formats");
 
 	st->mdir[sdp->mediac] = false;
-	st->mrtp[sdp->mediac] = rtp;
 	sdp->mediac++;
 	return 0;
 }
@@ -537,8 +535,6 @@ static int parse_attr(struct pstate *st, struct span line)
 		m->rtcp_mux = true;
 	else if (span_eq(name, "rtcp-rsize"))
 		m->rtcp_rsize = true;
-	else if (!st->mrtp[sdp->mediac - 1])
-		return 0;    /* what follows is for RTP m-lines only */
 	else if (span_eq(name, "rtpmap"))
 		return parse_rtpmap(st, m, v);
 	else if (span_eq(name, "fmtp"))
@@ -611,11 +607,17 @@ static bool only_eol_left(const char *p, size_t n)
 	return true;
 }
 
+/**
+ * Parse an SDP of exactly len bytes (no NUL needed) into *sdp.
+ * Return 0, EBADMSG (reason in err), E2BIG over a SG_SDP_MAX_* limit,
+ * EINVAL on bad arguments. *sdp is unspecified after an error.
+ */
 int sg_sdp_parse(struct sg_sdp *sdp, const char *str, size_t len,
 		 char *err, size_t errsz)
 {
 	struct pstate st;
 	size_t pos = 0;
+	uint8_t i;
 	int e = 0;
 
 	if (err && errsz)
@@ -686,6 +688,13 @@ int sg_sdp_parse(struct sg_sdp *sdp, const char *str, size_t len,
 			return e;
 	}
 
+	/* RFC 8843 7.2.1 / RFC 5888 4: a mid names one m-line */
+	for (i = 0; i < sdp->mediac; i++) {
+		const char *mid = sdp->mediav[i].mid;
+
+		if (mid[0] && sg_sdp_media_by_mid(sdp, mid) != &sdp->mediav[i])
+			return fail(&st, EBADMSG, "duplicate a=mid");
+	}
 	inherit(&st);
 	return 0;
 }

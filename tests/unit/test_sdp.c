@@ -494,6 +494,9 @@ static int test_bad(void)
 	PARSE_EQ(parse_str(HDR "m=audio 9 RTP/AVP 0\r\na=mid:a b\r\n"), EBADMSG);
 	PARSE_EQ(parse_str(HDR "m=audio 9 RTP/AVP 0\r\na=mid:\r\n"), EBADMSG);
 	PARSE_EQ(parse_str(HDR "a=group:BUNDLE 0 <1>\r\n"), EBADMSG);
+	PARSE_EQ(parse_str(HDR "m=audio 9 RTP/AVP 0\r\na=mid:x\r\n"
+			   "m=video 9 RTP/AVP 96\r\na=mid:x\r\n"), EBADMSG);
+	TEST_ASSERT(strstr(err, "duplicate") != NULL);
 	/* a NUL inside a line (binary garbage) */
 	PARSE_EQ(parse_n(HDR "a=ice-lite\0\r\n", sizeof(HDR "a=ice-lite\0\r\n") - 1),
 		EBADMSG);
