@@ -181,6 +181,14 @@ int sg_webrtc_api_check(const struct odict *o, const char **type,
 	return 0;
 }
 
+/* The (not NUL-terminated) n bytes at p begin with the word w. */
+static bool starts(const char *p, size_t n, const char *w)
+{
+	const size_t wl = strlen(w);
+
+	return n >= wl && !memcmp(p, w, wl);
+}
+
 int sg_webrtc_api_parse(struct odict **op, const char *str, size_t len,
 			unsigned maxdepth, const char **type,
 			const char **callid, const char **code,
@@ -219,10 +227,10 @@ int sg_webrtc_api_parse(struct odict **op, const char *str, size_t len,
 	if (str[i] != '{') {
 		/* libre also takes bare words: only JSON values are
 		 * "not an object", the rest is not JSON */
-		const bool value = strchr("[\"-0123456789", str[i]) ||
-			!strncmp(str + i, "true", 4) ||
-			!strncmp(str + i, "false", 5) ||
-			!strncmp(str + i, "null", 4);
+		const bool value = (str[i] && strchr("[\"-0123456789", str[i]))
+			|| starts(str + i, len - i, "true")
+			|| starts(str + i, len - i, "false")
+			|| starts(str + i, len - i, "null");
 
 		mem_deref(o);
 		return fail(code, value ? SG_ERR_BAD_MESSAGE : SG_ERR_BAD_JSON,
