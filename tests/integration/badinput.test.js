@@ -85,6 +85,9 @@ async function badInput() {
     c.send({ type: 'call', call: 'ok', to: 'echo', media: 'chat' });
     r = await c.next();
     assert(r.code === 'call-exists', `duplicate call id refused (${JSON.stringify(r)})`);
+    // trickled candidates, mDNS names included, are accepted silently
+    c.send({ type: 'candidate', call: 'ok', sdpMid: '0', candidate:
+      'candidate:1 1 udp 2122260223 3b7c1f2e-1e0a-4c0e-9a57-1d4b2c3d4e5f.local 54321 typ host' });
     c.send({ type: 'chat', call: 'ok', text: 'hello' });
     r = await c.next();
     assert(r.type === 'chat' && r.text === 'hello', 'chat echoed');

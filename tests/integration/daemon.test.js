@@ -102,7 +102,41 @@ async function sigterm() {
   }
 }
 
+function wsConnect(url) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => resolve({ ok: true, ws }));
+    ws.on('unexpected-response', (req, res) => resolve({ ok: false, status: res.statusCode }));
+    ws.on('error', () => resolve({ ok: false }));
+  });
+}
+
+async function perIpLimit() {
+  const gw = await startGateway('perip', { webrtc: { ws_max_conns_per_ip: 3 } });
+  const open = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const r = await wsConnect(gw.ws);
+      assert(r.ok, `connection ${i + 1} of 3 accepted`);
+      open.push(r.ws);
+    }
+    const r4 = await wsConnect(gw.ws);
+    assert(!r4.ok, `4th connection from one IP refused (${r4.status})`);
+    open.shift().close();
+    await sleep(300);
+    const r5 = await wsConnect(gw.ws);
+    assert(r5.ok, 'accepted again once one closed');
+    open.push(r5.ws);
+    const m = await lib.metrics(gw);
+    assert(m.ws_rejected_total === 1, `rejection counted (${m.ws_rejected_total})`);
+  } finally {
+    open.forEach((w) => w.close());
+    await stopGateway(gw);
+  }
+}
+
 module.exports = [
+  { name: 'ws_per_ip_limit', fn: perIpLimit },
   { name: 'check_config', fn: checkConfig },
   { name: 'http_basics', fn: httpBasics },
   { name: 'sighup_reload', fn: sighup },

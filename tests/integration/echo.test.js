@@ -21,6 +21,15 @@ async function echoCall(backend) {
       `${st.audio.packetsReceived} audio packets in ${Date.now() - t0} ms; ` +
       `browser got ${st.video.pliReceived} PLI`);
     assert(st.video.pliReceived >= 1, 'the gateway asked the browser for a keyframe (PLI)');
+    // Chromium parsed our RTCP: SRs (remote-outbound-rtp) and RRs whose
+    // LSR/DLSR gave it a round-trip time (remote-inbound-rtp)
+    const rt = await waitFor(async () => {
+      const s = await page.evaluate(() => sg.stats('e1'));
+      return s.audio.srPackets > 0 && s.video.srPackets > 0 &&
+        s.audio.rrCount > 0 && s.video.rrCount > 0 ? s : null;
+    }, 10000, 'RTCP SR and RR from the gateway seen by Chromium');
+    console.log(`    RTCP: SR says ${rt.audio.srPackets} audio / ${rt.video.srPackets} video ` +
+      `packets sent; RTT from our RRs ${rt.audio.rtt}s audio, ${rt.video.rtt}s video`);
     let m = await metrics(gw);
     assert(m.calls_active === 1, `one call active (got ${m.calls_active})`);
 

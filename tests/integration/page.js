@@ -71,6 +71,12 @@ window.sg = {
         r.audio.packetsReceived += s.packetsReceived || 0;
       }
       if (s.type === 'outbound-rtp' && s.kind === 'video') r.video.pliReceived = s.pliCount;
+      // from the gateway's RTCP: SR -> remote-outbound-rtp, RR -> remote-inbound-rtp
+      if (s.type === 'remote-outbound-rtp') r[s.kind].srPackets = s.packetsSent;
+      if (s.type === 'remote-inbound-rtp') {
+        r[s.kind].rrCount = s.roundTripTimeMeasurements;
+        r[s.kind].rtt = s.roundTripTime;
+      }
     });
     return r;
   },
