@@ -31,6 +31,12 @@ static const struct {
 	{"srtp",  sg_tests_srtp},
 	{"rtcp",  sg_tests_rtcp},
 	{"api",   sg_tests_api},
+	{"token", sg_tests_token},
+	{"dialplan", sg_tests_dialplan},
+	{"aka",   sg_tests_aka},
+	{"sdpmap", sg_tests_sdpmap},
+	{"relay", sg_tests_relay},
+	{"sip",   sg_tests_sip},
 };
 
 static const char *cur;

@@ -58,5 +58,11 @@ extern const struct sg_test sg_tests_conf[];
 extern const struct sg_test sg_tests_srtp[];
 extern const struct sg_test sg_tests_rtcp[];
 extern const struct sg_test sg_tests_api[];
+extern const struct sg_test sg_tests_token[];
+extern const struct sg_test sg_tests_dialplan[];
+extern const struct sg_test sg_tests_aka[];
+extern const struct sg_test sg_tests_sdpmap[];
+extern const struct sg_test sg_tests_relay[];
+extern const struct sg_test sg_tests_sip[];
 
 #endif

@@ -1,0 +1,1 @@
+/* gw/dialplan.c: being written (issue 3) */

@@ -1,0 +1,1 @@
+/* gw/sdpmap.c: being written (issue 3) */

@@ -1,0 +1,1 @@
+/* gw/sipcall.c: being written (issue 3) */

@@ -1,0 +1,1 @@
+/* gw/store.c: being written (issue 3) */

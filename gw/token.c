@@ -1,0 +1,1 @@
+/* gw/token.c: being written (issue 3) */

@@ -1,0 +1,1 @@
+/* media/dtmf.c: being written (issue 3) */

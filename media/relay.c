@@ -1,0 +1,1 @@
+/* media/relay.c: being written (issue 3) */

@@ -1,0 +1,1 @@
+/* media/rtpleg.c: being written (issue 3) */

@@ -1,0 +1,1 @@
+/* sip/aka.c: being written (issue 3) */

@@ -1,0 +1,1 @@
+/* sip/conf.c: being written (issue 3) */

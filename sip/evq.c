@@ -1,0 +1,1 @@
+/* sip/evq.c: being written (issue 3) */

@@ -1,0 +1,1 @@
+/* sip/milenage.c: being written (issue 3) */

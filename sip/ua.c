@@ -1,0 +1,1 @@
+/* sip/ua.c: being written (issue 3) */
