@@ -118,26 +118,6 @@ int sg_srtp_alloc(struct sg_srtp **sp, enum sg_srtp_backend be,
 	return err;
 }
 
-/* RFC 3550 5.1: fixed header, CSRCs, optional extension header. The
- * payload, padding included, is encrypted and cannot be checked here. */
-static int rtp_hdr_len(const uint8_t *p, size_t n, size_t *lenp)
-{
-	size_t len;
-
-	if (n < 12 || (p[0] >> 6) != 2)
-		return EBADMSG;
-	len = 12 + 4 * (size_t)(p[0] & 0x0f);
-	if (p[0] & 0x10) {
-		if (n < len + 4)
-			return EBADMSG;
-		len += 4 + 4 * (size_t)((p[len + 2] << 8) | p[len + 3]);
-	}
-	if (len > n)
-		return EBADMSG;
-	*lenp = len;
-	return 0;
-}
-
 /* Backends may move pos/end on failure (libre does): give the caller its
  * packet bounds back, so a drop can be counted and the buffer reused. */
 static int run(int (*fn)(void *, struct mbuf *), void *ctx, struct mbuf *mb)
@@ -166,7 +146,7 @@ int sg_srtp_protect(struct sg_srtp *s, struct mbuf *mb)
 
 	if (!s || !mb || !s->outbound)
 		return EINVAL;
-	if (rtp_hdr_len(mbuf_buf(mb), mbuf_get_left(mb), &hl))
+	if (sg_srtp_hdr_len(mbuf_buf(mb), mbuf_get_left(mb), &hl))
 		return EBADMSG;
 	if (mb->size - mb->end < s->rtp_tag)
 		return ENOBUFS;
@@ -186,7 +166,7 @@ int sg_srtp_unprotect(struct sg_srtp *s, struct mbuf *mb)
 
 	if (!s || !mb || s->outbound)
 		return EINVAL;
-	if (rtp_hdr_len(mbuf_buf(mb), mbuf_get_left(mb), &hl) ||
+	if (sg_srtp_hdr_len(mbuf_buf(mb), mbuf_get_left(mb), &hl) ||
 	    mbuf_get_left(mb) < hl + s->rtp_tag)
 		return EBADMSG;
 	return run(s->be->unprotect, s->ctx, mb);

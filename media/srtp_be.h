@@ -24,6 +24,26 @@ struct sg_srtp_be {
 	int (*unprotect_rtcp)(void *ctx, struct mbuf *mb);
 };
 
+/* RFC 3550 5.1: fixed header, CSRCs, optional extension header; the
+ * payload (padding included) is encrypted and cannot be checked here. */
+static inline int sg_srtp_hdr_len(const uint8_t *p, size_t n, size_t *lenp)
+{
+	size_t len;
+
+	if (n < 12 || (p[0] >> 6) != 2)
+		return EBADMSG;
+	len = 12 + 4 * (size_t)(p[0] & 0x0f);
+	if (p[0] & 0x10) {
+		if (n < len + 4)
+			return EBADMSG;
+		len += 4 + 4 * (size_t)((p[len + 2] << 8) | p[len + 3]);
+	}
+	if (len > n)
+		return EBADMSG;
+	*lenp = len;
+	return 0;
+}
+
 extern const struct sg_srtp_be sg_srtp_be_libre;
 extern const struct sg_srtp_be sg_srtp_be_libsrtp2;
 

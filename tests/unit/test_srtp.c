@@ -408,6 +408,110 @@ static int body_ssrc_limit(void)
 }
 
 /*
+ * Forged packets (wrong tag) must not change receive state: not a ROC
+ * bump (seq 32768 behind), not an SSRC slot, not an SRTCP slot. libre's
+ * srtp_decrypt() alone fails this; the backend authenticates first.
+ */
+static int forged(enum sg_srtp_backend be, size_t si)
+{
+	struct sg_srtp *out = NULL, *in = NULL;
+	struct mbuf *mb = NULL;
+	enum sg_srtp_suite suite = suites[si];
+	size_t kl = sg_srtp_keylen(suite);
+	uint8_t key[30];
+	uint32_t i;
+	int line = 0;
+	int err;
+
+	key_fill(key, kl, 0x5a);
+	err = sg_srtp_alloc(&out, be, suite, key, kl, true);
+	if (!err)
+		err = sg_srtp_alloc(&in, be, suite, key, kl, false);
+	if (err)
+		{ line = __LINE__; goto out; }
+
+	for (i = 40000; i < 40010; i++) {
+		mb = rtp_pkt(0x4242, (uint16_t)i, 50);
+		err = EINVAL;
+		if (!mb)
+			{ line = __LINE__; goto out; }
+		if (i == 40005 || i == 40007) {
+			/* forged: 32768+ behind, then a new SSRC x8 */
+			uint32_t k;
+
+			for (k = 0; k < 9; k++) {
+				if (i == 40005)
+					sg_rtp_set_seq(mb->buf, 1000);
+				else
+					sg_rtp_set_ssrc(mb->buf, 0x900 + k);
+				mb->end = 62 + rtp_tag[si];
+				memset(mb->buf + 62, 0x5a, rtp_tag[si]);
+				mb->pos = 0;
+				if (sg_srtp_unprotect(in, mb) != EBADMSG)
+					{ line = __LINE__; goto out; }
+			}
+			mb = mem_deref(mb);
+			continue;
+		}
+		err = sg_srtp_protect(out, mb);
+		if (!err)
+			err = sg_srtp_unprotect(in, mb);
+		if (err)
+			{ line = __LINE__; goto out; }
+		mb = mem_deref(mb);
+	}
+
+	/* a genuine new SSRC still fits */
+	mb = rtp_pkt(0x777, 1, 50);
+	err = EINVAL;
+	if (!mb || sg_srtp_protect(out, mb) || sg_srtp_unprotect(in, mb))
+		{ line = __LINE__; goto out; }
+	mb = mem_deref(mb);
+
+	/* SRTCP: 9 forged new SSRCs, then genuine ones */
+	for (i = 0; i < 9; i++) {
+		/* forged trailer: E-flag + index + a wrong tag */
+		mb = rtcp_pkt(0x1000 + i);
+		if (!mb)
+			{ line = __LINE__; goto out; }
+		memset(mb->buf + mb->end, 0x5a, rtcp_tail[si]);
+		mb->buf[mb->end] = 0x80;
+		mb->end += rtcp_tail[si];
+		if (sg_srtcp_unprotect(in, mb) != EBADMSG)
+			{ line = __LINE__; goto out; }
+		mb = mem_deref(mb);
+	}
+	for (i = 0; i < 3; i++) {
+		mb = rtcp_pkt(0x2000 + i);
+		if (!mb || sg_srtcp_protect(out, mb) ||
+		    sg_srtcp_unprotect(in, mb))
+			{ line = __LINE__; goto out; }
+		mb = mem_deref(mb);
+	}
+	err = 0;
+
+ out:
+	if (err)
+		fprintf(stderr, "  forged %s suite %zu: %d (line %d)\n",
+			sg_srtp_backend_name(be), si, err, line);
+	mem_deref(mb);
+	mem_deref(out);
+	mem_deref(in);
+	return err;
+}
+
+static int body_forged(void)
+{
+	size_t b, s;
+
+	for (b = 0; b < 2; b++)
+		for (s = 0; s < 3; s++)
+			TEST_EQ(forged(bes[b], s), 0);
+	heap_settle();
+	return 0;
+}
+
+/*
  * NSS (under libsrtp2) grows internal caches over the first few contexts;
  * the first call runs the body a few more times so that the runner's
  * second call measures a steady state.
@@ -430,6 +534,7 @@ WARMED(kat)
 WARMED(nobufs)
 WARMED(args)
 WARMED(ssrc_limit)
+WARMED(forged)
 
 const struct sg_test sg_tests_srtp[] = {
 	{"roundtrip", test_roundtrip},
@@ -438,5 +543,6 @@ const struct sg_test sg_tests_srtp[] = {
 	{"nobufs", test_nobufs},
 	{"args", test_args},
 	{"ssrc_limit", test_ssrc_limit},
+	{"forged", test_forged},
 	{NULL, NULL},
 };
