@@ -323,6 +323,56 @@ static int body_nobufs(void)
 	return 0;
 }
 
+/* Exactly the room the trailer needs: it fits, and not a byte more is
+ * written (libsrtp2 documents SRTP_MAX_TRAILER_LEN; it writes the tag). */
+static int body_exact_room(void)
+{
+	struct sg_srtp *s = NULL;
+	struct mbuf *mb = NULL;
+	uint8_t key[30];
+	size_t b, si, i, k;
+	int err = 0;
+
+	key_fill(key, 30, 4);
+	for (b = 0; b < 2 && !err; b++) {
+		for (si = 0; si < 3 && !err; si++) {
+			size_t kl = sg_srtp_keylen(suites[si]), plain;
+
+			err = sg_srtp_alloc(&s, bes[b], suites[si], key, kl,
+					    true);
+			if (err)
+				break;
+			for (i = 0; i < 2 && !err; i++) {
+				size_t tail = i ? rtcp_tail[si] : rtp_tag[si];
+
+				mb = i ? rtcp_pkt(1) : rtp_pkt(1, 1, 160);
+				if (!mb) {
+					err = ENOMEM;
+					break;
+				}
+				plain = mb->end;
+				memset(mb->buf + plain, 0xee, 64);
+				mb->size = plain + tail;
+				err = i ? sg_srtcp_protect(s, mb) :
+					sg_srtp_protect(s, mb);
+				if (!err && mb->end != plain + tail)
+					err = EINVAL;
+				for (k = plain + tail; !err &&
+					     k < plain + 64; k++)
+					if (mb->buf[k] != 0xee)
+						err = EINVAL;
+				mb->size = 1500;
+				mb = mem_deref(mb);
+			}
+			s = mem_deref(s);
+		}
+	}
+	mem_deref(s);
+	TEST_EQ(err, 0);
+	heap_settle();
+	return 0;
+}
+
 /* Bad arguments: wrong key length, wrong direction, short packets. */
 static int body_args(void)
 {
@@ -535,6 +585,7 @@ WARMED(nobufs)
 WARMED(args)
 WARMED(ssrc_limit)
 WARMED(forged)
+WARMED(exact_room)
 
 const struct sg_test sg_tests_srtp[] = {
 	{"roundtrip", test_roundtrip},
@@ -544,5 +595,6 @@ const struct sg_test sg_tests_srtp[] = {
 	{"args", test_args},
 	{"ssrc_limit", test_ssrc_limit},
 	{"forged", test_forged},
+	{"exact_room", test_exact_room},
 	{NULL, NULL},
 };
