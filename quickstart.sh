@@ -77,12 +77,11 @@ step() { # name, log, command...
 }
 
 (cd tests/integration && npm ci --no-audit --no-fund >/dev/null)
-export SG_FIXTURES=${SG_FIXTURES:-$top/../shared/fixtures}
 
 includes() { tests/check-includes.sh && echo "1 passed, 0 failed"; }
 step "include direction" "$out/includes.log" includes
+make -C build -j"$jobs" tests/unit/runner tests/sip/sippeer >/dev/null
 step "unit tests" "$out/unit.log" build/tests/unit/runner
-make -C build -j"$jobs" tests/unit/runner >/dev/null
 SG_TEST_OUT="$out/it" SG_BUILDDIR="$top/build" \
 	step "integration tests (Chromium)" "$out/integration.log" \
 	tests/integration/run.sh
@@ -90,7 +89,7 @@ SG_TEST_OUT="$out/it" SG_BUILDDIR="$top/build" \
 echo "== building with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
 configure build-asan CC=clang --enable-werror --enable-sanitizers
 make -C build-asan -j"$jobs" >/dev/null
-make -C build-asan -j"$jobs" tests/unit/runner >/dev/null
+make -C build-asan -j"$jobs" tests/unit/runner tests/sip/sippeer >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests (ASan+UBSan)" "$out/unit-asan.log" build-asan/tests/unit/runner

@@ -34,7 +34,7 @@ echo "$targets" | while IFS=: read -r name srcs; do
 	cp "$here/corpus/$name/"* "$corpus/" 2>/dev/null || true
 	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 "$corpus" >"$out/run_$name.log" 2>&1; then
-		execs=$(grep -E 'stat::number_of_executed_units' "$out/run_$name.log" | awk '{print $2}')
+		execs=$(grep -aE 'stat::number_of_executed_units' "$out/run_$name.log" | awk '{print $2}')
 		echo "  ok   fuzz_$name (${secs}s, ${execs:-?} inputs)"
 		echo ok >> "$out/results"
 	else
@@ -43,8 +43,9 @@ echo "$targets" | while IFS=: read -r name srcs; do
 		echo fail >> "$out/results"
 	fi
 done
-passed=$(grep -c ok "$out/results" 2>/dev/null || echo 0)
-failed=$(grep -c fail "$out/results" 2>/dev/null || echo 0)
+passed=$(grep -c '^ok' "$out/results" 2>/dev/null || true)
+failed=$(grep -c '^fail' "$out/results" 2>/dev/null || true)
+passed=${passed:-0}; failed=${failed:-0}
 rm -f "$out/results"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,7 +11,7 @@ const { startGateway, stopGateway, newPage, metrics, assert, waitFor, sleep, htt
 
 const OFFER = fs.readFileSync(process.env.SG_FIXTURES
   ? path.join(process.env.SG_FIXTURES, 'chromium-156-offer-audio-video.sdp')
-  : path.join(__dirname, '../../../shared/fixtures/chromium-156-offer-audio-video.sdp'), 'utf8');
+  : path.join(__dirname, '../fixtures/chromium-156-offer-audio-video.sdp'), 'utf8');
 
 function wsClient(url) {
   return new Promise((resolve, reject) => {

@@ -79,7 +79,7 @@ const char *sg_test_fixture(const char *name)
 	const char *dir = getenv("SG_FIXTURES");
 
 	if (!dir)
-		dir = SG_SRCDIR "/../shared/fixtures";
+		dir = SG_SRCDIR "/tests/fixtures";
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return path;
 }

@@ -48,7 +48,7 @@ void sg_test_fail(const char *file, int line, const char *what);
 
 /** Read a file under the source tree or ../shared (fixtures). */
 char *sg_test_read_file(const char *path, size_t *lenp);
-/** Path of ../shared/fixtures/NAME beside the checkout (or SG_FIXTURES). */
+/** Path of tests/fixtures/NAME (or SG_FIXTURES/NAME). */
 const char *sg_test_fixture(const char *name);
 
 extern const struct sg_test sg_tests_media[];
