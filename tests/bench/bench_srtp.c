@@ -10,7 +10,15 @@ static const enum sg_srtp_backend bes[] = {
 	SG_SRTP_BACKEND_LIBRE, SG_SRTP_BACKEND_LIBSRTP2,
 };
 static const size_t sizes[] = {160, 1200};
-static const double secs = 1.0;
+/* Bare and relay runs alternate in short slices, so that load from other
+ * processes on the machine hits both sides of each ratio alike. */
+static const double slice_s = 0.05;
+enum { SLICES = 20 };
+
+struct acc {
+	uint64_t ns;
+	uint64_t n;
+};
 
 struct leg {
 	struct sg_srtp *tx, *rx;
@@ -56,14 +64,14 @@ static void fill(struct mbuf *mb, uint32_t ssrc, uint16_t seq, size_t plen)
 	mb->end = 12 + plen;
 }
 
-/* (a) one protect + one unprotect of one packet; returns ns per pair */
-static double bare(enum sg_srtp_backend be, size_t plen, unsigned *errs)
+/* (a) one protect + one unprotect of one packet, for one slice */
+static void bare(struct acc *a, enum sg_srtp_backend be, size_t plen,
+		 unsigned *errs)
 {
 	struct leg l = {0};
 	struct mbuf *mb = mbuf_alloc(MBSZ);
 	uint64_t t0, t, n = 0;
 	uint16_t seq = 1;
-	double ns = 0;
 	int i;
 
 	if (!mb || leg_alloc(&l, be, 1))
@@ -82,28 +90,28 @@ static double bare(enum sg_srtp_backend be, size_t plen, unsigned *errs)
 		}
 		n += 1024;
 		t = sg_now_us();
-	} while (t - t0 < secs * 1e6);
-	ns = (double)(t - t0) * 1000.0 / (double)n;
+	} while (t - t0 < slice_s * 1e6);
+	a->ns += (t - t0) * 1000;
+	a->n += n;
 
  out:
 	leg_free(&l);
 	mem_deref(mb);
-	return ns;
 }
 
 /*
  * (b) the relay path per packet, as the gateway runs it: classify, unprotect
  * with leg A's receive context, parse, rewrite SSRC/seq/ts for leg B,
  * protect with leg B's send context. Leg A's sender (the browser) encrypts a
- * batch outside the timed part. Returns ns per relayed packet.
+ * batch outside the timed part.
  */
-static double relay(enum sg_srtp_backend be, size_t plen, unsigned *errs)
+static void relay(struct acc *acc, enum sg_srtp_backend be, size_t plen,
+		  unsigned *errs)
 {
 	struct mbuf *mbv[BATCH] = {0};
 	struct leg a = {0}, b = {0};
 	uint64_t t, spent = 0, n = 0;
 	uint16_t seq = 1;
-	double ns = 0;
 	int i;
 
 	if (leg_alloc(&a, be, 2) || leg_alloc(&b, be, 3))
@@ -114,7 +122,7 @@ static double relay(enum sg_srtp_backend be, size_t plen, unsigned *errs)
 			goto out;
 	}
 
-	while (spent < secs * 1e6) {
+	while (spent < slice_s * 1e6) {
 		for (i = 0; i < BATCH; i++) {
 			fill(mbv[i], 0xa1a1a1a1, ++seq, plen);
 			if (sg_srtp_protect(a.tx, mbv[i]))
@@ -146,42 +154,54 @@ static double relay(enum sg_srtp_backend be, size_t plen, unsigned *errs)
 		spent += sg_now_us() - t;
 		n += BATCH;
 	}
-	ns = (double)spent * 1000.0 / (double)n;
+	acc->ns += spent * 1000;
+	acc->n += n;
 
  out:
 	for (i = 0; i < BATCH; i++)
 		mem_deref(mbv[i]);
 	leg_free(&a);
 	leg_free(&b);
-	return ns;
+}
+
+static double per_op(const struct acc *a)
+{
+	return a->n ? (double)a->ns / (double)a->n : 0;
 }
 
 int main(void)
 {
-	double b_ns[2][2], r_ns[2][2];
+	struct acc ba[2][2] = {{{0}}}, ra[2][2] = {{{0}}};
+	struct acc warm = {0};
 	unsigned errs = 0;
 	size_t bi, si;
+	int k;
 
 	if (libre_init())
 		return 1;
 
-	printf("SRTP bench: AES_CM_128_HMAC_SHA1_80, one core, ~%.0f s per "
-	       "figure; relay = classify + unprotect (leg A) + parse + "
-	       "rewrite + protect (leg B)\n", secs);
+	printf("SRTP bench: AES_CM_128_HMAC_SHA1_80, one core, %d x %.0f ms "
+	       "slices per figure, bare and relay interleaved; relay = "
+	       "classify + unprotect (leg A) + parse + rewrite + protect "
+	       "(leg B)\n", SLICES, slice_s * 1000);
 
 	/* warm both (OpenSSL/NSS lazy init), then measure */
-	(void)bare(SG_SRTP_BACKEND_LIBRE, 160, &errs);
-	for (si = 0; si < 2; si++)
-		for (bi = 0; bi < 2; bi++)
-			b_ns[bi][si] = bare(bes[bi], sizes[si], &errs);
-	for (si = 0; si < 2; si++)
-		for (bi = 0; bi < 2; bi++)
-			r_ns[bi][si] = relay(bes[bi], sizes[si], &errs);
+	bare(&warm, SG_SRTP_BACKEND_LIBRE, 160, &errs);
+	bare(&warm, SG_SRTP_BACKEND_LIBSRTP2, 160, &errs);
+	for (k = 0; k < SLICES; k++) {
+		for (si = 0; si < 2; si++) {
+			for (bi = 0; bi < 2; bi++) {
+				bare(&ba[bi][si], bes[bi], sizes[si], &errs);
+				relay(&ra[bi][si], bes[bi], sizes[si], &errs);
+			}
+		}
+	}
 
 	for (si = 0; si < 2; si++) {
 		for (bi = 0; bi < 2; bi++) {
-			double b = b_ns[bi][si], r = r_ns[bi][si];
-			double bl = b_ns[1][si];
+			double b = per_op(&ba[bi][si]);
+			double r = per_op(&ra[bi][si]);
+			double bl = per_op(&ba[1][si]);
 
 			if (b <= 0 || r <= 0 || bl <= 0) {
 				printf("srtp %s %zuB: failed to run\n",
