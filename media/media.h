@@ -411,4 +411,240 @@ int sg_sdp_fmtp_param(const struct sg_sdp_fmt *f, const char *key,
 uint64_t sg_now_us(void);
 uint64_t sg_wallclock_us(void);
 
+/* ------------------------------------------------------------------ */
+/* Plain RTP leg toward a SIP peer (media/rtpleg.c)                    */
+/* TS 26.114: RTP/AVP(F), one UDP port per m-line, RTCP on port + 1    */
+/* unless rtcp-mux, symmetric RTP latching (RFC 4961).                  */
+/* ------------------------------------------------------------------ */
+
+/** One RTP stream (one m-line) toward a SIP peer; a libre mem object. */
+struct sg_rtpleg;
+
+struct sg_rtpleg_conf {
+	const char *laddr;        /**< local IP literal to bind               */
+	uint16_t port_min;        /**< RTP port range (even ports are used)   */
+	uint16_t port_max;
+	bool rtcp_mux;            /**< RFC 5761: one port for RTP and RTCP    */
+	uint32_t clock_rate;      /**< main payload clock (jitter, SR ts)     */
+	int rtcp_interval_ms;     /**< RTCP report interval; <= 0: 5000       */
+};
+
+/**
+ * One received RTP packet from the latched peer. mb->pos..end is the whole
+ * packet (after SRTP unprotect when SDES is on) and mb->size leaves >= 64
+ * bytes of room after end, so the handler may rewrite it in place and send
+ * it on (sg_webrtc_transport_send_rtp(), sg_rtpleg_send()). The handler may
+ * free the leg.
+ */
+typedef void (sg_rtpleg_rtp_h)(const struct sg_rtp_hdr *h, struct mbuf *mb,
+			       void *arg);
+/** Parsed RTCP from the peer carrying PLI/FIR/NACK/REMB. */
+typedef void (sg_rtpleg_rtcp_h)(const struct sg_rtcp_info *ri, void *arg);
+
+struct sg_rtpleg_stats {
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+	uint64_t rx_rtcp, tx_rtcp;
+	uint64_t drop_src;        /**< from a source other than the peer      */
+	uint64_t drop_malformed;  /**< not RTP/RTCP, bad header               */
+	uint64_t drop_nopeer;     /**< before sg_rtpleg_set_remote()          */
+	uint64_t drop_srtp;       /**< SRTP/SRTCP unprotect/protect failed    */
+	uint64_t tx_err;          /**< sendto() failed                        */
+	uint64_t ssrc_changes;    /**< peer started a new SSRC                */
+	bool latched;             /**< RTP source latched (RFC 4961)          */
+	char latched_addr[48];    /**< its IP ("" if not latched)             */
+	uint16_t latched_port;
+	uint32_t local_ssrc;      /**< our outgoing SSRC                      */
+	uint32_t rx_ssrc;         /**< the peer's current SSRC (0: none)      */
+	uint32_t rx_received;     /**< RFC 3550 A.1 received count of rx_ssrc */
+	bool peer_sr;             /**< an SR from the peer arrived            */
+	uint32_t peer_sr_packets; /**< its sender's packet count              */
+	uint32_t peer_sr_octets;
+	bool peer_rb;             /**< the peer reported on our SSRC          */
+	struct sg_rtcp_rb peer_report; /**< its last report block about us   */
+};
+
+/**
+ * Bind an even RTP port and port + 1 for RTCP (one port with rtcp-mux) on
+ * conf->laddr within [port_min, port_max]: random start, then probe.
+ * Call in the libre loop (thread) that runs the call's media: the sockets
+ * and the RTCP timer belong to it and every handler runs there.
+ */
+int sg_rtpleg_alloc(struct sg_rtpleg **lp, const struct sg_rtpleg_conf *conf,
+		    const char *callid, sg_rtpleg_rtp_h *rtph,
+		    sg_rtpleg_rtcp_h *rtcph, void *arg);
+/** Local RTP port (RTCP is port + 1 unless rtcp-mux). */
+uint16_t sg_rtpleg_port(const struct sg_rtpleg *l);
+/** Our outgoing SSRC (random, fixed for the leg's life). */
+uint32_t sg_rtpleg_ssrc(const struct sg_rtpleg *l);
+/** Our RTCP CNAME (RFC 7022: random per leg). */
+const char *sg_rtpleg_cname(const struct sg_rtpleg *l);
+
+/**
+ * Set the peer from its SDP: RTP to addr:port, RTCP to rtcp_port (0: port
+ * + 1, RFC 3605 default) or to port when rtcp_mux. Starts the RTCP timer.
+ * Calling it again (re-INVITE) resets latching.
+ */
+int sg_rtpleg_set_remote(struct sg_rtpleg *l, const char *addr, uint16_t port,
+			 uint16_t rtcp_port, bool rtcp_mux);
+
+/**
+ * Send one RTP packet (mb->pos..end, header written by the caller): the
+ * SSRC is set to the leg's, SRTP-protected in place if SDES is on (then mb
+ * needs 32 bytes of room after end), sent to the latched peer (else the
+ * SDP address). Nothing is allocated. Return 0 or an errno (counted).
+ */
+int sg_rtpleg_send(struct sg_rtpleg *l, struct mbuf *mb);
+
+/** Ask the peer for a keyframe (RFC 4585 6.3.1 PLI) on its current SSRC. */
+int sg_rtpleg_request_keyframe(struct sg_rtpleg *l);
+
+/**
+ * SDES hook (RFC 4568): SRTP contexts for send (protect) and receive
+ * (unprotect); references are taken. NULL, NULL turns SRTP off.
+ */
+int sg_rtpleg_set_srtp(struct sg_rtpleg *l, struct sg_srtp *tx,
+		       struct sg_srtp *rx);
+
+void sg_rtpleg_stats(const struct sg_rtpleg *l, struct sg_rtpleg_stats *st);
+
+/**
+ * Find, in a compound RTCP packet, the SR sender info of any SR and the
+ * report block about ssrc (RFC 3550 6.4). Bounds-checked (outside input).
+ * @return 0 (flags in *found: 1 = SR seen, 2 = block about ssrc), EBADMSG
+ */
+int sg_rtpleg_rtcp_reports(const uint8_t *p, size_t n, uint32_t ssrc,
+			   unsigned *found, uint32_t *sr_packets,
+			   uint32_t *sr_octets, struct sg_rtcp_rb *rb);
+
+/* ------------------------------------------------------------------ */
+/* Relay stream: one direction of one m-line, leg A -> leg B            */
+/* (media/relay.c). In-place rewrite, no allocation.                    */
+/* ------------------------------------------------------------------ */
+
+#define SG_RELAY_MAX_PT 8
+
+/** One payload type mapping. */
+struct sg_relay_pt {
+	uint8_t in_pt, out_pt;
+	uint32_t in_rate, out_rate; /**< clock rates of this PT on each side */
+	bool telev;                 /**< RFC 4733 telephone-event           */
+};
+
+struct sg_relay_map {
+	uint32_t out_ssrc;         /**< 0: leave it (the destination sets it) */
+	uint32_t in_clock;         /**< timestamp clock of the source stream;
+				        0: first non-telev PT's in_rate        */
+	uint32_t out_clock;        /**< of the destination stream; 0: likewise */
+	struct sg_relay_pt ptv[SG_RELAY_MAX_PT];
+	size_t ptc;
+};
+
+struct sg_relay_stats {
+	uint64_t fwd;              /**< rewritten packets                   */
+	uint64_t drop_pt;          /**< PT not in the map                   */
+	uint64_t drop_bad;         /**< malformed telephone-event payload    */
+	uint64_t src_changes;      /**< source SSRC changed (re-based)       */
+	uint64_t telev;            /**< telephone-event packets rewritten    */
+	uint64_t injected;         /**< seq/ts handed out by _next()         */
+	uint64_t drop_old;         /**< late packets of the previous source  */
+};
+
+/**
+ * State of one relayed stream. Embed it in the owner; fields are private
+ * to media/relay.c (read stats only).
+ */
+struct sg_relay_stream {
+	struct sg_relay_map map;
+	int8_t pt_idx[128];        /**< in PT -> ptv index, -1 none          */
+	bool have_src, have_out;
+	bool mark_next;            /**< set M on the next audio packet       */
+	uint32_t src_ssrc;
+	uint32_t prev_ssrc;        /**< the source before the last change    */
+	uint64_t change_us;        /**< when it changed (monotonic us)       */
+	uint16_t seq_off;          /**< out seq = in seq + seq_off           */
+	uint32_t base_in, base_out;/**< ts mapping anchor (RFC 3550 5.1)     */
+	uint16_t max_seq;          /**< highest out seq sent                 */
+	uint32_t max_ts;           /**< highest out timestamp sent           */
+	uint64_t max_ts_us;        /**< when it was sent (monotonic us)      */
+	struct sg_relay_stats st;
+};
+
+/**
+ * Initialise a stream from a map (copied). EINVAL for a bad map (rates of
+ * 0, duplicate input PT, more than SG_RELAY_MAX_PT entries).
+ */
+int sg_relay_stream_init(struct sg_relay_stream *s,
+			 const struct sg_relay_map *map);
+
+/**
+ * Rewrite one RTP packet in place for the destination: PT, SSRC (if
+ * map.out_ssrc), sequence number and timestamp continuous across source
+ * SSRC changes, telephone-event timestamp/duration scaled (RFC 4733).
+ * @param pkt  the whole RTP packet, len bytes
+ * @param h    its parsed header (sg_rtp_hdr_parse)
+ * @return 0 to send it, ENOENT (PT not mapped) or EBADMSG: drop (counted)
+ */
+int sg_relay_stream_rewrite(struct sg_relay_stream *s, uint8_t *pkt,
+			    size_t len, const struct sg_rtp_hdr *h);
+
+/**
+ * Take the next outgoing sequence number and the destination timestamp of
+ * "now" for a packet the gateway inserts (DTMF): later relayed packets
+ * shift by one so the numbering stays continuous.
+ */
+void sg_relay_stream_next(struct sg_relay_stream *s, uint16_t *seq,
+			  uint32_t *ts);
+
+/* ------------------------------------------------------------------ */
+/* RFC 4733 DTMF events (media/dtmf.c)                                  */
+/* ------------------------------------------------------------------ */
+
+struct sg_dtmf_event {
+	uint8_t event;            /**< 0-9, 10 '*', 11 '#', 12-15 A-D       */
+	bool end;                 /**< E bit                                */
+	uint8_t volume;           /**< 0..63, -dBm0                         */
+	uint16_t duration;        /**< in the event's clock units           */
+};
+
+/**
+ * Parse an RFC 4733 2.3 telephone-event payload (outside input).
+ * @return 0, EINVAL, EBADMSG (short, not whole 4-byte blocks),
+ *         ENOTSUP (not a DTMF event 0..15)
+ */
+int sg_dtmf_parse(struct sg_dtmf_event *ev, const uint8_t *p, size_t n);
+/** '0'..'9', '*', '#', 'A'..'D' for events 0..15, else 0. */
+char sg_dtmf_digit(uint8_t event);
+/** Event code of a digit (case-insensitive A-D), -1 if none. */
+int sg_dtmf_event_code(char digit);
+
+/** RFC 4733 generator; a libre mem object. */
+struct sg_dtmf;
+
+struct sg_dtmf_conf {
+	uint8_t pt;               /**< telephone-event PT on the destination */
+	uint32_t clock_rate;      /**< its clock (duration units); 0: 8000   */
+	unsigned duration_ms;     /**< per digit; 0: 100                     */
+	unsigned gap_ms;          /**< between digits; 0: 50                 */
+	unsigned ptime_ms;        /**< update interval; 0: 50                */
+	uint8_t volume;           /**< 0: 10                                 */
+};
+
+/**
+ * A ready RTP packet (mb->pos..end, 64 bytes of room after end): send it
+ * with sg_rtpleg_send() or sg_webrtc_transport_send_rtp().
+ */
+typedef void (sg_dtmf_send_h)(struct mbuf *mb, void *arg);
+
+/**
+ * Allocate a generator sending into stream s (weak pointer: s must outlive
+ * the generator), whose sequence/timestamp it continues. Runs on a libre
+ * timer of the calling thread.
+ */
+int sg_dtmf_alloc(struct sg_dtmf **dp, const struct sg_dtmf_conf *conf,
+		  struct sg_relay_stream *s, sg_dtmf_send_h *sendh, void *arg);
+/** Queue digits; EINVAL on a bad digit (nothing queued), ENOSPC if full. */
+int sg_dtmf_send(struct sg_dtmf *d, const char *digits);
+/** true while digits are queued or being sent. */
+bool sg_dtmf_busy(const struct sg_dtmf *d);
+
 #endif
