@@ -152,6 +152,13 @@ int sg_sip_call_reinvite(struct sg_sip_ua *ua, uint32_t call_ref,
 /* Milenage and Digest-AKAv1 (sip/milenage.c, sip/aka.c): pure crypto   */
 /* ------------------------------------------------------------------ */
 
+#include <errno.h>
+/* Linux has no EAUTH: the value libre's re_types.h uses, so gw/ (libre)
+ * and sip/ compare the same number whichever header comes first. */
+#ifndef EAUTH
+#define EAUTH 217
+#endif
+
 /** 3GPP TS 35.206: OPc from K and OP. */
 void sg_milenage_opc(const uint8_t k[16], const uint8_t op[16],
 		     uint8_t opc[16]);
@@ -163,6 +170,20 @@ void sg_milenage_f1(const uint8_t k[16], const uint8_t opc[16],
 void sg_milenage_f2345(const uint8_t k[16], const uint8_t opc[16],
 		       const uint8_t rand[16], uint8_t res[8], uint8_t ck[16],
 		       uint8_t ik[16], uint8_t ak[6], uint8_t ak_s[6]);
+/*
+ * The same three reporting failure: 0, EINVAL (a NULL input), or
+ * ENOMEM/EPROTO when OpenSSL could not run AES-128 (outputs are then
+ * zeroed, as the void forms above leave them). NULL outputs are skipped.
+ */
+int sg_milenage_opc_rc(const uint8_t k[16], const uint8_t op[16],
+		       uint8_t opc[16]);
+int sg_milenage_f1_rc(const uint8_t k[16], const uint8_t opc[16],
+		      const uint8_t rand[16], const uint8_t sqn[6],
+		      const uint8_t amf[2], uint8_t mac_a[8], uint8_t mac_s[8]);
+int sg_milenage_f2345_rc(const uint8_t k[16], const uint8_t opc[16],
+			 const uint8_t rand[16], uint8_t res[8],
+			 uint8_t ck[16], uint8_t ik[16], uint8_t ak[6],
+			 uint8_t ak_s[6]);
 
 /** Result of processing an AKA challenge (RFC 3310 3.1-3.4). */
 struct sg_aka_result {
@@ -181,5 +202,13 @@ struct sg_aka_result {
  */
 int sg_aka_challenge(const struct sg_sip_identity *id, const char *nonce_b64,
 		     uint8_t sqn_ms[6], struct sg_aka_result *res);
+
+/**
+ * TS 33.102 6.3.3: AUTS = (SQN_MS xor f5*(RAND)) || f1*(SQN_MS, RAND,
+ * AMF = 0x0000). 0, EINVAL or ENOMEM.
+ */
+int sg_aka_auts(const uint8_t k[16], const uint8_t opc[16],
+		const uint8_t rand[16], const uint8_t sqn_ms[6],
+		uint8_t auts[14]);
 
 #endif
