@@ -140,15 +140,33 @@ static bool fb_kept(const char *fb)
 		!strcmp(fb, "ccm fir") || !strcmp(fb, "goog-remb");
 }
 
-static void choose(const struct sg_sdp_media *m,
+static const struct sg_sdp_fmt *fmt_by_pt(const struct sg_sdp_media *m,
+					   int pt)
+{
+	uint8_t k;
+
+	for (k = 0; k < m->fmtc && k < SG_SDP_MAX_FMT; k++)
+		if (m->fmtv[k].pt == pt)
+			return &m->fmtv[k];
+	return NULL;
+}
+
+static void choose(const struct sg_sdp_media *m, unsigned idx,
 		   const struct sg_webrtc_codecs *codecs,
 		   struct sg_webrtc_choice *ch)
 {
 	const struct sg_sdp_fmt *f = NULL, *t = NULL, *r;
 	bool audio = !strcmp(m->type, "audio");
+	int pin = codecs->pin_pt ? codecs->pin_pt[idx] : SG_WEBRTC_PIN_NONE;
+	uint32_t tel_rate = codecs->pin_tel_rate ?
+		codecs->pin_tel_rate[idx] : 0;
 	uint8_t k;
 
-	if (audio)
+	if (pin == SG_WEBRTC_PIN_REJECT)
+		return;
+	if (pin >= 0)
+		f = fmt_by_pt(m, pin);
+	else if (audio)
 		f = pick_codec(m, codecs->audio, 8);
 	else if (!strcmp(m->type, "video"))
 		f = pick_codec(m, codecs->video, 8);
@@ -158,7 +176,8 @@ static void choose(const struct sg_sdp_media *m,
 	ch->accepted = true;
 	ch->codec = *f;
 	if (audio && codecs->telephone_event) {
-		t = sg_sdp_fmt_find(m, "telephone-event", f->clock_rate);
+		t = sg_sdp_fmt_find(m, "telephone-event",
+				    tel_rate ? tel_rate : f->clock_rate);
 		if (!t)
 			t = sg_sdp_fmt_find(m, "telephone-event", 8000);
 		if (t) {
@@ -373,7 +392,7 @@ int sg_webrtc_answer(char *buf, size_t bufsz, const struct sg_sdp *offer,
 		if (!m->port || !m->mid[0] || !proto_ok(m->proto) ||
 		    !in_bundle(offer, m->mid))
 			continue;
-		choose(m, codecs, ch);
+		choose(m, i, codecs, ch);
 		if (!ch->accepted)
 			continue;
 		direction(m->dir, ch);

@@ -155,7 +155,19 @@ struct sg_webrtc_codecs {
 	const char *video[8];
 	bool telephone_event;
 	bool rtx;
+	/**
+	 * Optional pins per m-line (SG_SDP_MAX_MEDIA entries each), used when
+	 * the far end already chose (a phone's SIP answer): pin_pt[i] >= 0
+	 * accepts only that payload type, SG_WEBRTC_PIN_REJECT rejects the
+	 * m-line, SG_WEBRTC_PIN_NONE leaves the choice to the lists above;
+	 * pin_tel_rate[i] != 0 picks telephone-event at that clock rate.
+	 */
+	const int16_t *pin_pt;
+	const uint32_t *pin_tel_rate;
 };
+
+#define SG_WEBRTC_PIN_NONE   (-1)
+#define SG_WEBRTC_PIN_REJECT (-2)
 
 /** The answer's choice for one m-line. */
 struct sg_webrtc_choice {

@@ -497,7 +497,43 @@ static int test_bufsz_ipv6(void)
 	return 0;
 }
 
+/* The far end chose (a phone's SIP answer): the browser answer must carry
+ * exactly that PT, telephone-event at the pinned rate, or reject. */
+static int test_pinned(void)
+{
+	static const int16_t pin[SG_SDP_MAX_MEDIA] = {0, 102};
+	static const uint32_t tel[SG_SDP_MAX_MEDIA] = {8000, 0};
+	static const int16_t rej[SG_SDP_MAX_MEDIA] = {SG_WEBRTC_PIN_NONE,
+						      SG_WEBRTC_PIN_REJECT};
+	struct sg_webrtc_codecs c = {
+		.audio = {"opus"}, .video = {"VP8"}, .telephone_event = true,
+		.pin_pt = pin, .pin_tel_rate = tel,
+	};
+
+	TEST_EQ(offer_from("chromium-156-offer-audio-video.sdp", true, NULL,
+			   NULL), 0);
+	TEST_EQ(answer_with(&c), 0);
+	TEST_ASSERT(ch[0].accepted && ch[1].accepted);
+	TEST_EQ(ch[0].codec.pt, 0);
+	TEST_STREQ(ch[0].codec.name, "PCMU");
+	TEST_EQ(ch[0].tel_pt, 126);
+	TEST_EQ(ch[1].codec.pt, 102);
+	TEST_STREQ(ch[1].codec.name, "H264");
+	TEST_ASSERT(has("m=audio 40000 UDP/TLS/RTP/SAVPF 0 126\r\n"));
+	TEST_ASSERT(has("m=video 40000 UDP/TLS/RTP/SAVPF 102\r\n"));
+
+	c.pin_pt = rej;
+	c.pin_tel_rate = NULL;
+	TEST_EQ(answer_with(&c), 0);
+	TEST_EQ(ch[0].codec.pt, 111);
+	TEST_EQ(ch[0].tel_pt, 110);
+	TEST_ASSERT(!ch[1].accepted);
+	TEST_ASSERT(has("m=video 0 "));
+	return 0;
+}
+
 const struct sg_test sg_tests_jsep[] = {
+	{"pinned", test_pinned},
 	{"chromium", test_chromium},
 	{"chromium_h264_pcmu", test_chromium_h264_pcmu},
 	{"firefox", test_firefox},
