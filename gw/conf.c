@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libconfig.h>
+#include <openssl/crypto.h>
 #include <re.h>
 #include "gw/gw.h"
 
@@ -210,6 +211,123 @@ static int load_group(const struct group *g, void *grp,
 	return 0;
 }
 
+/* The secret of a store from secret_file: relative to the config file's
+ * folder, surrounding white space trimmed (files end in a newline). */
+static int read_secret(struct sg_store_conf *sc, const config_setting_t *s,
+		       const char *path, const char *gname, char *err,
+		       size_t errsz)
+{
+	char fn[SG_STORE_PATH_MAX * 2], buf[SG_STORE_SECRET_MAX + 1];
+	const char *cfile = src_name(s, path), *slash, *b, *e;
+	size_t n;
+	FILE *f;
+	int rc = 0;
+
+	slash = strrchr(cfile, '/');
+	if (sc->secret_file[0] != '/' && slash)
+		snprintf(fn, sizeof(fn), "%.*s/%s", (int)(slash - cfile),
+			 cfile, sc->secret_file);
+	else
+		snprintf(fn, sizeof(fn), "%s", sc->secret_file);
+
+	f = fopen(fn, "rb");
+	if (!f)
+		FAIL(s, "%s.secret_file: cannot read \"%s\": %s", gname, fn,
+		     strerror(errno));
+	n = fread(buf, 1, sizeof(buf), f);
+	if (ferror(f)) {
+		fclose(f);
+		FAIL(s, "%s.secret_file: cannot read \"%s\"", gname, fn);
+	}
+	fclose(f);
+
+	b = buf;
+	e = buf + n;
+	while (b < e && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n'))
+		++b;
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+			 e[-1] == '\n'))
+		--e;
+	if (n == sizeof(buf) || (size_t)(e - b) >= sizeof(sc->secret))
+		rc = 1;
+	else if (memchr(b, '\0', (size_t)(e - b)))
+		rc = 2;
+	else {
+		memcpy(sc->secret, b, (size_t)(e - b));
+		sc->secret[e - b] = '\0';
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (rc == 1)
+		FAIL(s, "%s.secret_file: \"%s\" holds more than %zu bytes",
+		     gname, fn, sizeof(sc->secret) - 1);
+	if (rc == 2)
+		FAIL(s, "%s.secret_file: \"%s\" holds a NUL byte", gname, fn);
+	return 0;
+}
+
+/* The top-level "stores" list: one group per store, each validated
+ * against sg_store_conf_keys, at most SG_MAX_STORES, ids unique. */
+static int load_stores(struct sg_conf *c, const config_setting_t *ls,
+		       const char *path, char *err, size_t errsz)
+{
+	int i, n = config_setting_length(ls);
+
+	if (!config_setting_is_list(ls) &&
+	    !(config_setting_is_array(ls) && n == 0))
+		FAIL(ls, "stores: expected a list of groups ( { id = ...; },"
+		     " ... ), got %s", type_name(config_setting_type(ls)));
+	if (n > SG_MAX_STORES)
+		FAIL(ls, "stores: %d stores, at most %d", n, SG_MAX_STORES);
+
+	for (i = 0; i < n; i++) {
+		const config_setting_t *es = config_setting_get_elem(ls,
+							     (unsigned)i);
+		struct sg_store_conf *sc = &c->stores[i];
+		const config_setting_t *ks;
+		char gname[32], msg[256];
+		struct group g;
+		int j, err2;
+
+		snprintf(gname, sizeof(gname), "stores[%d]", i);
+		g.name = gname;
+		g.keys = sg_store_conf_keys;
+		g.offset = 0;
+		sg_store_conf_defaults(sc);
+		err2 = load_group(&g, sc, es, path, err, errsz);
+		if (err2)
+			return err2;
+
+		ks = config_setting_get_member(es, "secret_file");
+		if (ks) {
+			if (sc->secret[0])
+				FAIL(ks, "%s.secret_file: give secret or "
+				     "secret_file, not both", gname);
+			err2 = read_secret(sc, ks, path, gname, err, errsz);
+			if (err2)
+				return err2;
+		}
+		sc->secret_len = strlen(sc->secret);
+
+		if (sg_store_conf_check(sc, msg, sizeof(msg))) {
+			ks = config_setting_get_member(es, "secret_file");
+			if (!ks)
+				ks = config_setting_get_member(es, "secret");
+			if (!ks || !sc->id[0])
+				ks = es;
+			FAIL(ks, "%s.%s", gname, msg);
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(c->stores[j].id, sc->id))
+				continue;
+			ks = config_setting_get_member(es, "id");
+			FAIL(ks ? ks : es, "%s.id: \"%s\" is already the id of "
+			     "stores[%d]", gname, sc->id, j);
+		}
+	}
+	c->storec = (size_t)n;
+	return 0;
+}
+
 /* Checks that span keys: reported at the line of the later key. */
 static int cross_check(struct sg_conf *c, config_t *cf, const char *path,
 		       char *err, size_t errsz)
@@ -262,6 +380,12 @@ int sg_conf_load(struct sg_conf *c, const char *path, const char *text,
 		const char *name = config_setting_name(gs);
 		size_t j;
 
+		if (name && !strcmp(name, "stores")) {
+			rc = load_stores(c, gs, path, err, errsz);
+			if (rc)
+				goto out;
+			continue;
+		}
 		for (j = 0; j < sizeof(groups) / sizeof(groups[0]); j++)
 			if (name && !strcmp(groups[j].name, name))
 				break;
@@ -275,7 +399,7 @@ int sg_conf_load(struct sg_conf *c, const char *path, const char *text,
 				m += snprintf(err + m, errsz - (size_t)m,
 					      " %s", groups[j].name);
 			if (m > 0 && (size_t)m < errsz)
-				snprintf(err + m, errsz - (size_t)m, ")");
+				snprintf(err + m, errsz - (size_t)m, " stores)");
 			rc = EINVAL;
 			goto out;
 		}
@@ -327,6 +451,48 @@ static void print_value(FILE *f, const struct sg_conf_key *k, const void *grp)
 	}
 }
 
+/* The "stores" list as a commented example: the default has no store,
+ * so no token verifies and nothing but echo can be called. */
+static void print_stores(FILE *f)
+{
+	const struct sg_conf_key *k;
+	struct sg_store_conf ex;
+
+	sg_store_conf_defaults(&ex);
+	strcpy(ex.id, "demo");
+	strcpy(ex.secret_file, "demo.secret");
+	strcpy(ex.dialplan.country_code, "49");
+	strcpy(ex.dialplan.allow[0], "+4930*");
+	strcpy(ex.dialplan.allow[1], "+49151*");
+	ex.dialplan.allowc = 2;
+	strcpy(ex.dialplan.deny[0], "+49900*");
+	ex.dialplan.denyc = 1;
+	strcpy(ex.ims_impu, "sip:demo@ims.test");
+	strcpy(ex.ims_impi, "demo@ims.test");
+
+	fprintf(f, "# stores: the stores (tenants) that may place calls, a list"
+		" of groups, at most %d.\n"
+		"# Deny by default: with no store no token verifies and only"
+		" \"echo\" can be\n"
+		"# called (gw.echo_public). Each store signs its call tokens"
+		" (JWT, HS256)\n"
+		"# with its own secret; every destination passes its dial"
+		" plan.\n"
+		"# An example store, every key with its default or an example"
+		" value:\n"
+		"#\n# stores = (\n#   {\n", SG_MAX_STORES);
+	for (k = sg_store_conf_keys; k->name; k++) {
+		fprintf(f, "#     # %s\n", k->doc ? k->doc : "");
+		if (k->type == SG_CONF_INT)
+			fprintf(f, "#     # range %lld..%lld\n", k->min,
+				k->max);
+		fprintf(f, "#     %s = ", k->name);
+		print_value(f, k, &ex);
+		fprintf(f, ";\n#\n");
+	}
+	fprintf(f, "#   }\n# );\n");
+}
+
 int sg_conf_print_defaults(FILE *f)
 {
 	struct sg_conf c;
@@ -360,5 +526,6 @@ int sg_conf_print_defaults(FILE *f)
 		}
 		fprintf(f, "};\n\n");
 	}
+	print_stores(f);
 	return 0;
 }

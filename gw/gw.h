@@ -9,6 +9,7 @@ struct list;
 struct le;
 #include "media/media.h"
 #include "webrtc/webrtc.h"
+#include "gw/store.h"
 
 /* ---- config group "gw" (gw/gwconf.c) ---------------------------------- */
 
@@ -34,6 +35,8 @@ struct sg_conf {
 	struct sg_gw_conf gw;
 	struct sg_media_conf media;
 	struct sg_webrtc_conf webrtc;
+	struct sg_store_conf stores[SG_MAX_STORES];  /**< "stores" list   */
+	size_t storec;
 };
 
 /** The configuration the daemon runs with when given no file. */

@@ -1,1 +1,478 @@
-/* gw/store.c: being written (issue 3) */
+/* Stores (tenants): registry, config keys, attempt rates and call limits. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <re.h>
+#include "gw/gw.h"
+#include "gw/store.h"
+
+/* Token bucket in exact integer units: one attempt costs 60000 units, a
+ * bucket of rate R per minute gains R units per millisecond and holds at
+ * most R * 60000 (a burst of R attempts). */
+#define UNITS_PER_ATTEMPT 60000ULL
+
+struct bucket {
+	uint64_t units;
+	uint64_t last_ms;
+	bool started;
+};
+
+/* One client IP's bucket, in the store's table (hash by IP + LRU list). */
+struct ipent {
+	struct le he;        /**< in ips hash                          */
+	struct le le;        /**< in lru list, least recently used first */
+	char ip[64];
+	struct bucket b;
+};
+
+struct sg_store {
+	struct le le;                  /**< in the registry               */
+	struct sg_store_conf conf;
+	struct bucket b;               /**< the whole store's attempts    */
+	struct hash *ips;
+	struct list lru;
+	size_t ipc;
+	struct sg_jti_cache *jti;
+	struct sg_store_stats st;
+};
+
+struct sg_stores {
+	struct list stores;
+};
+
+/* ---- config keys --------------------------------------------------------- */
+
+static int check_id(const void *val, char *msg, size_t msgsz)
+{
+	const char *s = val;
+
+	if (!*s) {
+		snprintf(msg, msgsz, "must not be empty");
+		return EINVAL;
+	}
+	for (; *s; s++) {
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' &&
+		    *s != '.') {
+			snprintf(msg, msgsz, "only letters, digits, '-', '_'"
+				 " and '.' are allowed");
+			return EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int check_digits(const void *val, char *msg, size_t msgsz)
+{
+	const char *s = val;
+
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s)) {
+			snprintf(msg, msgsz, "\"%s\" is not digits only",
+				 (const char *)val);
+			return EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* ITU-T E.164: country codes are 1..3 digits and never start with 0 */
+static int check_cc(const void *val, char *msg, size_t msgsz)
+{
+	const char *s = val;
+
+	if (check_digits(val, msg, msgsz))
+		return EINVAL;
+	if (s[0] == '0') {
+		snprintf(msg, msgsz, "a country code does not start with 0");
+		return EINVAL;
+	}
+	return 0;
+}
+
+static int check_pattern(const void *val, char *msg, size_t msgsz)
+{
+	if (!sg_dialplan_pattern_valid(val)) {
+		snprintf(msg, msgsz, "\"%s\" is not a pattern like \"+4930*\""
+			 " or \"+49301234??\" (E.164, '?' one digit, '*' at "
+			 "the end)", (const char *)val);
+		return EINVAL;
+	}
+	return 0;
+}
+
+#define K(n) offsetof(struct sg_store_conf, n)
+#define SZ(n) sizeof(((struct sg_store_conf *)0)->n)
+const struct sg_conf_key sg_store_conf_keys[] = {
+	{"id", SG_CONF_STRING, K(id), SZ(id), 0, 0, NULL, 0, check_id,
+	 "store id: the \"iss\" of its tokens (letters, digits, - _ .)"},
+	{"secret", SG_CONF_STRING, K(secret), SZ(secret), 0, 0, NULL, 0, NULL,
+	 "HS256 token signing secret, at least 32 bytes (or secret_file)"},
+	{"secret_file", SG_CONF_STRING, K(secret_file), SZ(secret_file), 0, 0,
+	 NULL, 0, NULL,
+	 "file holding the secret (trimmed); relative to this file's folder"},
+	{"country_code", SG_CONF_STRING, K(dialplan.country_code),
+	 SZ(dialplan.country_code), 0, 0, NULL, 0, check_cc,
+	 "country code for national numbers, e.g. \"49\""},
+	{"national_prefix", SG_CONF_STRING, K(dialplan.national_prefix),
+	 SZ(dialplan.national_prefix), 0, 0, NULL, 0, check_digits,
+	 "national (trunk) prefix, e.g. \"0\""},
+	{"international_prefix", SG_CONF_STRING,
+	 K(dialplan.international_prefix), SZ(dialplan.international_prefix),
+	 0, 0, NULL, 0, check_digits, "international prefix, e.g. \"00\""},
+	{"allow", SG_CONF_STRLIST, K(dialplan.allow), SZ(dialplan.allow[0]), 0,
+	 SG_DIALPLAN_MAX_PATTERNS, NULL, K(dialplan.allowc), check_pattern,
+	 "E.164 patterns callers may reach (empty: none), e.g. [\"+4930*\"]"},
+	{"deny", SG_CONF_STRLIST, K(dialplan.deny), SZ(dialplan.deny[0]), 0,
+	 SG_DIALPLAN_MAX_PATTERNS, NULL, K(dialplan.denyc), check_pattern,
+	 "E.164 patterns refused before allow, e.g. [\"+49900*\"]"},
+	{"max_calls", SG_CONF_INT, K(max_calls), 0, 1, 100000, NULL, 0, NULL,
+	 "concurrent calls of this store"},
+	{"max_attempts_per_min", SG_CONF_INT, K(max_attempts_per_min), 0, 1,
+	 1000000, NULL, 0, NULL, "call attempts per minute, whole store"},
+	{"max_attempts_per_min_per_ip", SG_CONF_INT,
+	 K(max_attempts_per_min_per_ip), 0, 1, 100000, NULL, 0, NULL,
+	 "call attempts per minute from one client IP"},
+	{"token_max_lifetime_s", SG_CONF_INT, K(token_max_lifetime_s), 0, 10,
+	 86400, NULL, 0, NULL, "tokens expiring later than this are refused"},
+	{"jti_cache_size", SG_CONF_INT, K(jti_cache_size), 0, 16, 1000000,
+	 NULL, 0, NULL, "live token ids remembered; when full, tokens are "
+	 "refused"},
+	{"ip_table_size", SG_CONF_INT, K(ip_table_size), 0, 16, 1000000, NULL,
+	 0, NULL, "client IPs whose attempt rate is tracked (LRU)"},
+	{"ims_impu", SG_CONF_STRING, K(ims_impu), SZ(ims_impu), 0, 0, NULL, 0,
+	 NULL, "IMS public identity of the store, e.g. \"sip:demo@ims.test\""},
+	{"ims_impi", SG_CONF_STRING, K(ims_impi), SZ(ims_impi), 0, 0, NULL, 0,
+	 NULL, "IMS private identity, e.g. \"demo@ims.test\""},
+	{"ims_password", SG_CONF_STRING, K(ims_password), SZ(ims_password), 0,
+	 0, NULL, 0, NULL, "IMS digest password"},
+	{NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+#undef K
+#undef SZ
+
+void sg_store_conf_defaults(struct sg_store_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->dialplan.national_prefix, "0");
+	strcpy(c->dialplan.international_prefix, "00");
+	c->max_calls = 20;
+	c->max_attempts_per_min = 60;
+	c->max_attempts_per_min_per_ip = 10;
+	c->token_max_lifetime_s = 600;
+	c->jti_cache_size = 10000;
+	c->ip_table_size = 4096;
+}
+
+int sg_store_conf_check(const struct sg_store_conf *c, char *msg,
+			size_t msgsz)
+{
+	if (!c->id[0]) {
+		snprintf(msg, msgsz, "id: missing");
+		return EINVAL;
+	}
+	if (c->secret_len < SG_STORE_SECRET_MIN) {
+		snprintf(msg, msgsz, "%s: %zu bytes, at least %d needed",
+			 c->secret_file[0] ? "secret_file" : "secret",
+			 c->secret_len, SG_STORE_SECRET_MIN);
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* ---- the registry ----------------------------------------------------------- */
+
+static void store_destructor(void *arg)
+{
+	struct sg_store *st = arg;
+
+	list_unlink(&st->le);
+	hash_flush(st->ips);
+	st->ips = mem_deref(st->ips);
+	st->jti = mem_deref(st->jti);
+	/* the secret goes with the object: leave no copy in freed memory */
+	OPENSSL_cleanse(st->conf.secret, sizeof(st->conf.secret));
+	OPENSSL_cleanse(st->conf.ims_password, sizeof(st->conf.ims_password));
+}
+
+static void ipent_destructor(void *arg)
+{
+	struct ipent *e = arg;
+
+	hash_unlink(&e->he);
+	list_unlink(&e->le);
+}
+
+static int store_alloc(struct sg_store **sp, const struct sg_store_conf *c)
+{
+	struct sg_store *st;
+	int err;
+
+	st = mem_zalloc(sizeof(*st), store_destructor);
+	if (!st)
+		return ENOMEM;
+	st->conf = *c;
+	err = hash_alloc(&st->ips, 256);
+	if (!err)
+		err = sg_jti_cache_alloc(&st->jti, (size_t)c->jti_cache_size);
+	if (err) {
+		mem_deref(st);
+		return err;
+	}
+	*sp = st;
+	return 0;
+}
+
+static void stores_destructor(void *arg)
+{
+	struct sg_stores *s = arg;
+
+	list_flush(&s->stores);
+}
+
+int sg_stores_alloc(struct sg_stores **sp, const struct sg_store_conf *confs,
+		    size_t n)
+{
+	struct sg_stores *s;
+	int err;
+
+	if (!sp || (n && !confs))
+		return EINVAL;
+	s = mem_zalloc(sizeof(*s), stores_destructor);
+	if (!s)
+		return ENOMEM;
+	list_init(&s->stores);
+	err = sg_stores_apply(s, confs, n);
+	if (err) {
+		mem_deref(s);
+		return err;
+	}
+	*sp = s;
+	return 0;
+}
+
+int sg_stores_apply(struct sg_stores *s, const struct sg_store_conf *confs,
+		    size_t n)
+{
+	struct sg_store *nv[SG_MAX_STORES] = {NULL};
+	struct list keep;
+	size_t i;
+	int err = 0;
+
+	if (!s || n > SG_MAX_STORES || (n && !confs))
+		return EINVAL;
+
+	for (i = 0; i < n; i++) {
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(confs[i].id, confs[j].id))
+				return EINVAL;
+	}
+
+	/* allocate every new store first: on ENOMEM nothing has changed */
+	for (i = 0; i < n; i++) {
+		if (sg_store_find(s, confs[i].id))
+			continue;
+		err = store_alloc(&nv[i], &confs[i]);
+		if (err)
+			goto out;
+	}
+
+	list_init(&keep);
+	for (i = 0; i < n; i++) {
+		struct sg_store *st = nv[i];
+
+		if (!st) {
+			st = sg_store_find(s, confs[i].id);
+			OPENSSL_cleanse(st->conf.secret, sizeof(st->conf.secret));
+			st->conf = confs[i];
+			sg_jti_cache_set_max(st->jti,
+					     (size_t)confs[i].jti_cache_size);
+			list_unlink(&st->le);
+		}
+		nv[i] = NULL;
+		list_append(&keep, &st->le, st);
+	}
+	/* what is left was dropped from the config: calls holding a
+	 * reference keep their store object until they end */
+	list_flush(&s->stores);
+	s->stores = keep;
+	/* the list head moved: fix the elements' back-pointers */
+	{
+		struct le *le;
+
+		for (le = s->stores.head; le; le = le->next)
+			le->list = &s->stores;
+	}
+
+ out:
+	for (i = 0; i < n; i++)
+		mem_deref(nv[i]);
+	return err;
+}
+
+struct sg_store *sg_store_find(const struct sg_stores *s, const char *id)
+{
+	struct le *le;
+
+	if (!s || !id)
+		return NULL;
+	for (le = s->stores.head; le; le = le->next) {
+		struct sg_store *st = le->data;
+
+		if (!strcmp(st->conf.id, id))
+			return st;
+	}
+	return NULL;
+}
+
+size_t sg_stores_count(const struct sg_stores *s)
+{
+	return s ? list_count(&s->stores) : 0;
+}
+
+struct sg_store *sg_stores_at(const struct sg_stores *s, size_t i)
+{
+	struct le *le;
+
+	if (!s)
+		return NULL;
+	for (le = s->stores.head; le && i; le = le->next)
+		--i;
+	return le ? le->data : NULL;
+}
+
+const char *sg_store_id(const struct sg_store *st)
+{
+	return st ? st->conf.id : NULL;
+}
+
+const struct sg_store_conf *sg_store_conf(const struct sg_store *st)
+{
+	return st ? &st->conf : NULL;
+}
+
+struct sg_jti_cache *sg_store_jti(struct sg_store *st)
+{
+	return st ? st->jti : NULL;
+}
+
+/* ---- limits ------------------------------------------------------------------ */
+
+/* Refill, then take one attempt if there is one. A new bucket is full. */
+static bool bucket_take(struct bucket *b, int per_min, uint64_t now_ms)
+{
+	const uint64_t cap = (uint64_t)per_min * UNITS_PER_ATTEMPT;
+
+	if (!b->started) {
+		b->units = cap;
+		b->last_ms = now_ms;
+		b->started = true;
+	}
+	else if (now_ms > b->last_ms) {
+		uint64_t add = (now_ms - b->last_ms) * (uint64_t)per_min;
+
+		b->units = add >= cap - b->units ? cap : b->units + add;
+		b->last_ms = now_ms;
+	}
+	if (b->units > cap)        /* the rate went down on reload */
+		b->units = cap;
+	if (b->units < UNITS_PER_ATTEMPT)
+		return false;
+	b->units -= UNITS_PER_ATTEMPT;
+	return true;
+}
+
+static bool ip_cmp(struct le *le, void *arg)
+{
+	const struct ipent *e = le->data;
+
+	return !strcmp(e->ip, arg);
+}
+
+/* The bucket of one IP. The table is bounded: when full, the least
+ * recently seen IP is forgotten (its bucket would start full again; the
+ * store's own bucket still bounds the total). */
+static struct ipent *ip_get(struct sg_store *st, const char *ip)
+{
+	uint32_t key = hash_joaat_str(ip);
+	struct le *le = hash_lookup(st->ips, key, ip_cmp, (void *)ip);
+	struct ipent *e;
+
+	if (le) {
+		e = le->data;
+		list_unlink(&e->le);
+		list_append(&st->lru, &e->le, e);
+		return e;
+	}
+	while (st->ipc >= (size_t)st->conf.ip_table_size && st->lru.head) {
+		mem_deref(st->lru.head->data);
+		--st->ipc;
+	}
+	e = mem_zalloc(sizeof(*e), ipent_destructor);
+	if (!e)
+		return NULL;
+	str_ncpy(e->ip, ip, sizeof(e->ip));
+	hash_append(st->ips, key, &e->he, e);
+	list_append(&st->lru, &e->le, e);
+	++st->ipc;
+	return e;
+}
+
+int sg_store_admit(struct sg_store *st, const char *client_ip,
+		   uint64_t now_ms)
+{
+	struct ipent *e;
+
+	if (!st || !client_ip || strlen(client_ip) >= sizeof(e->ip))
+		return EINVAL;
+	++st->st.attempts;
+
+	e = ip_get(st, client_ip);
+	if (!e)
+		return ENOMEM;
+	if (!bucket_take(&e->b, st->conf.max_attempts_per_min_per_ip,
+			 now_ms)) {
+		++st->st.refused[SG_STORE_REFUSED_RATE_IP];
+		return EAGAIN;
+	}
+	if (!bucket_take(&st->b, st->conf.max_attempts_per_min, now_ms)) {
+		++st->st.refused[SG_STORE_REFUSED_RATE];
+		return EAGAIN;
+	}
+	if (st->st.active >= (uint64_t)st->conf.max_calls) {
+		++st->st.refused[SG_STORE_REFUSED_BUSY];
+		return EBUSY;
+	}
+	++st->st.active;
+	++st->st.admitted;
+	return 0;
+}
+
+void sg_store_call_ended(struct sg_store *st)
+{
+	if (st && st->st.active)
+		--st->st.active;
+}
+
+void sg_store_count_refusal(struct sg_store *st, enum sg_store_refusal r)
+{
+	if (st && r < SG_STORE_REFUSED_COUNT)
+		++st->st.refused[r];
+}
+
+void sg_store_count_token(struct sg_store *st)
+{
+	if (st)
+		++st->st.tokens_ok;
+}
+
+void sg_store_stats(const struct sg_store *st, struct sg_store_stats *out)
+{
+	if (!st || !out)
+		return;
+	*out = st->st;
+	out->jti_cached = sg_jti_cache_count(st->jti);
+}

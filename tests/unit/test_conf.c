@@ -1,6 +1,7 @@
 /* Unit tests: config loading, every error class with file:line. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <re.h>
 #include "gw/gw.h"
 #include "test.h"
@@ -189,6 +190,229 @@ static int test_missing_file(void)
 	return 0;
 }
 
+#define SECRET32 "0123456789abcdef0123456789abcdef"
+
+static int test_stores_valid(void)
+{
+	static const char text[] =
+		"gw: { max_calls = 7; };\n"
+		"stores: (\n"
+		" { id = \"demo\"; secret = \"" SECRET32 "\";\n"
+		"   country_code = \"49\"; national_prefix = \"0\";"
+		" international_prefix = \"00\";\n"
+		"   allow = [\"+4930*\", \"+49151*\"];"
+		" deny = [\"+49900*\"];\n"
+		"   max_calls = 20; max_attempts_per_min = 60;\n"
+		"   max_attempts_per_min_per_ip = 10;"
+		" token_max_lifetime_s = 300;\n"
+		"   ims_impu = \"sip:demo@ims.test\";"
+		" ims_impi = \"demo@ims.test\";"
+		" ims_password = \"pw\"; },\n"
+		" { id = \"shop-2\"; secret = \"" SECRET32 "x\"; }\n"
+		");\n";
+	struct sg_conf c;
+	char err[512];
+	int rc = sg_conf_load(&c, "t.conf", text, err, sizeof(err));
+
+	if (rc)
+		sg_test_fail(__FILE__, __LINE__, err);
+	TEST_EQ(rc, 0);
+	TEST_EQ(c.gw.max_calls, 7);
+	TEST_EQ(c.storec, 2);
+	TEST_STREQ(c.stores[0].id, "demo");
+	TEST_EQ(c.stores[0].secret_len, 32);
+	TEST_STREQ(c.stores[0].dialplan.country_code, "49");
+	TEST_EQ(c.stores[0].dialplan.allowc, 2);
+	TEST_STREQ(c.stores[0].dialplan.allow[1], "+49151*");
+	TEST_EQ(c.stores[0].dialplan.denyc, 1);
+	TEST_EQ(c.stores[0].token_max_lifetime_s, 300);
+	TEST_STREQ(c.stores[0].ims_impu, "sip:demo@ims.test");
+	TEST_STREQ(c.stores[0].ims_password, "pw");
+	/* defaults for keys not given */
+	TEST_STREQ(c.stores[1].id, "shop-2");
+	TEST_EQ(c.stores[1].secret_len, 33);
+	TEST_EQ(c.stores[1].max_calls, 20);
+	TEST_EQ(c.stores[1].dialplan.allowc, 0);
+	TEST_STREQ(c.stores[1].dialplan.international_prefix, "00");
+	/* an empty list is fine: no store */
+	TEST_EQ(sg_conf_load(&c, "t.conf", "stores = ();\n", err,
+			     sizeof(err)), 0);
+	TEST_EQ(c.storec, 0);
+	return 0;
+}
+
+#define ST(x) "stores: (\n { id = \"a\"; secret = \"" SECRET32 "\"; },\n" \
+	" { id = \"b\"; secret = \"" SECRET32 "\";\n" x " }\n);\n"
+
+static int test_stores_errors(void)
+{
+	int err = expect(ST("   maxcalls = 3;"), "t.conf:4:",
+			 "unknown key 'stores[1].maxcalls'");
+
+	if (!err)
+		err = expect(ST("   max_calls = \"3\";"), "t.conf:4:",
+			     "stores[1].max_calls: expected an integer, got a "
+			     "string");
+	if (!err)
+		err = expect(ST("   max_calls = 0;"), "t.conf:4:",
+			     "stores[1].max_calls: 0 is out of range");
+	if (!err)
+		err = expect(ST("   allow = [\"+4930*\", \"030*\"];"),
+			     "t.conf:4:", "stores[1].allow: \"030*\" is not a "
+			     "pattern");
+	if (!err)
+		err = expect(ST("   deny = [\"+49*00\"];"), "t.conf:4:",
+			     "stores[1].deny");
+	if (!err)
+		err = expect(ST("   country_code = \"049\";"), "t.conf:4:",
+			     "stores[1].country_code");
+	if (!err)
+		err = expect("stores: (\n { secret = \"" SECRET32 "\";\n"
+			     "   id = \"b c\"; }\n);\n", "t.conf:3:",
+			     "stores[0].id: only letters");
+	if (!err)
+		err = expect("stores: (\n {\n id = \"a\"; secret = \""
+			     SECRET32 "\"; },\n 5 );\n", "t.conf:4:",
+			     "stores[1]: expected a group");
+	if (!err)
+		err = expect("\nstores: { id = \"a\"; };\n", "t.conf:2:",
+			     "stores: expected a list of groups");
+	if (!err)
+		err = expect("stores: (\n { secret = \"" SECRET32 "\"; }\n);\n",
+			     "t.conf:2:", "stores[0].id: missing");
+	if (!err)
+		err = expect(ST("   gw = 1;"), "t.conf:4:",
+			     "unknown key 'stores[1].gw'");
+	return err;
+}
+
+static int test_stores_duplicate(void)
+{
+	return expect("stores: (\n { id = \"a\"; secret = \"" SECRET32 "\"; },\n"
+		      " { secret = \"" SECRET32 "\";\n   id = \"a\"; }\n);\n",
+		      "t.conf:4:", "stores[1].id: \"a\" is already the id of "
+		      "stores[0]");
+}
+
+static int test_stores_too_many(void)
+{
+	char *text = malloc(20000);
+	size_t n = 0;
+	int i, err;
+
+	TEST_ASSERT(text != NULL);
+	n += (size_t)snprintf(text + n, 20000 - n, "\nstores = (\n");
+	for (i = 0; i <= SG_MAX_STORES; i++)
+		n += (size_t)snprintf(text + n, 20000 - n, "%s{ id = \"s%d\";"
+				      " secret = \"" SECRET32 "\"; }\n",
+				      i ? "," : "", i);
+	snprintf(text + n, 20000 - n, ");\n");
+	err = expect(text, "t.conf:2:", "65 stores, at most 64");
+	free(text);
+	return err;
+}
+
+static int test_stores_secret(void)
+{
+	char dir[] = "/tmp/sg-conf-XXXXXX", path[128], fn[128], text[512];
+	struct sg_conf c;
+	char err[512];
+	FILE *f;
+	int rc = 0;
+
+	/* too short, inline */
+	rc = expect("stores: (\n { id = \"a\";\n   secret = \"short\"; }\n);\n",
+		    "t.conf:3:", "stores[0].secret: 5 bytes, at least 32");
+	if (rc)
+		return rc;
+	/* neither given */
+	rc = expect("stores: (\n { id = \"a\"; }\n);\n", "t.conf:2:",
+		    "stores[0].secret: 0 bytes");
+	if (rc)
+		return rc;
+	/* unreadable file */
+	rc = expect("stores: (\n { id = \"a\";\n   secret_file = "
+		    "\"/nonexistent/sg.secret\"; }\n);\n", "t.conf:3:",
+		    "stores[0].secret_file: cannot read");
+	if (rc)
+		return rc;
+
+	TEST_ASSERT(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/storegw.conf", dir);
+	snprintf(fn, sizeof(fn), "%s/demo.secret", dir);
+	f = fopen(fn, "w");
+	if (!f) {
+		rmdir(dir);
+		TEST_ASSERT(f != NULL);
+	}
+	fprintf(f, "  %s\n\n", SECRET32 "-from-a-file");
+	fclose(f);
+
+	/* relative to the config file's folder; white space trimmed */
+	snprintf(text, sizeof(text), "stores: (\n { id = \"a\";"
+		 " secret_file = \"demo.secret\"; }\n);\n");
+	rc = sg_conf_load(&c, path, text, err, sizeof(err));
+	if (rc)
+		sg_test_fail(__FILE__, __LINE__, err);
+	else if (strcmp(c.stores[0].secret, SECRET32 "-from-a-file") ||
+		 c.stores[0].secret_len != 44) {
+		sg_test_fail(__FILE__, __LINE__, "secret from file");
+		rc = EINVAL;
+	}
+	/* both: refused */
+	if (!rc) {
+		snprintf(text, sizeof(text), "stores: (\n { id = \"a\";"
+			 " secret = \"" SECRET32 "\";\n secret_file = \"%s\";"
+			 " }\n);\n", fn);
+		TEST_EQ(sg_conf_load(&c, path, text, err, sizeof(err)),
+			EINVAL);
+		rc = strstr(err, ":3: stores[0].secret_file: give secret or "
+			    "secret_file, not both") ? 0 : EINVAL;
+		if (rc)
+			sg_test_fail(__FILE__, __LINE__, err);
+	}
+	/* a short secret in the file */
+	if (!rc) {
+		f = fopen(fn, "w");
+		if (f) {
+			fprintf(f, "tooshort\n");
+			fclose(f);
+		}
+		snprintf(text, sizeof(text), "stores: (\n { id = \"a\";\n"
+			 " secret_file = \"%s\"; }\n);\n", fn);
+		TEST_EQ(sg_conf_load(&c, path, text, err, sizeof(err)),
+			EINVAL);
+		rc = strstr(err, ":3: stores[0].secret_file: 8 bytes, at "
+			    "least 32") && !strstr(err, "tooshort") ? 0 : EINVAL;
+		if (rc)
+			sg_test_fail(__FILE__, __LINE__, err);
+	}
+	unlink(fn);
+	rmdir(dir);
+	return rc;
+}
+
+static int test_store_keys_documented(void)
+{
+	const struct sg_conf_key *k;
+	size_t len;
+	char *text = sg_test_read_file(SG_SRCDIR "/etc/storegw.conf", &len);
+
+	TEST_ASSERT(text != NULL);
+	for (k = sg_store_conf_keys; k->name; k++) {
+		char pat[96];
+
+		snprintf(pat, sizeof(pat), "\n#     %s = ", k->name);
+		if (!strstr(text, pat) || !k->doc || !*k->doc) {
+			free(text);
+			sg_test_fail(__FILE__, __LINE__, k->name);
+			return EINVAL;
+		}
+	}
+	free(text);
+	return 0;
+}
+
 const struct sg_test sg_tests_conf[] = {
 	{"defaults_file_matches", test_defaults_file_matches},
 	{"every_key_documented", test_every_key_documented},
@@ -204,5 +428,11 @@ const struct sg_test sg_tests_conf[] = {
 	{"too_long", test_too_long},
 	{"cross", test_cross},
 	{"missing_file", test_missing_file},
+	{"stores_valid", test_stores_valid},
+	{"stores_errors", test_stores_errors},
+	{"stores_duplicate", test_stores_duplicate},
+	{"stores_too_many", test_stores_too_many},
+	{"stores_secret", test_stores_secret},
+	{"store_keys_documented", test_store_keys_documented},
 	{NULL, NULL},
 };
