@@ -1,1 +1,273 @@
-/* gw/sdpmap.c: being written (issue 3) */
+/* SDP mapping browser <-> IMS for relayed calls (TS 26.114, RFC 3264). */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <re.h>
+#include "gw/sdpmap.h"
+#include "webrtc/webrtc.h"
+
+/* Codecs a phone may take as the browser sends them (no transcoding). */
+static const char *const relay_audio[] = {"opus", "PCMU", "PCMA", "G722",
+					  NULL};
+static const char *const relay_video[] = {"H264", "VP8", NULL};
+
+static bool in_list(const char *const *l, const char *name)
+{
+	for (; *l; l++)
+		if (!strcasecmp(*l, name))
+			return true;
+	return false;
+}
+
+static bool relayable(const struct sg_sdp_media *m,
+		      const struct sg_sdp_fmt *f)
+{
+	return in_list(strcmp(m->type, "video") ? relay_audio : relay_video,
+		       f->name);
+}
+
+int sg_sdpmap_plan(struct sg_sdpmap *map, const struct sg_sdp *browser)
+{
+	uint8_t i, k;
+
+	if (!map || !browser)
+		return EINVAL;
+	memset(map, 0, sizeof(*map));
+	map->sess_id = rand_u64() >> 2;
+
+	for (i = 0; i < browser->mediac && i < SG_SDP_MAX_MEDIA; i++) {
+		const struct sg_sdp_media *m = &browser->mediav[i];
+		struct sg_sdpmap_stream *s;
+
+		if (!m->port || (strcmp(m->type, "audio") &&
+				 strcmp(m->type, "video")))
+			continue;
+		for (k = 0; k < m->fmtc && !relayable(m, &m->fmtv[k]); k++)
+			;
+		if (k == m->fmtc)
+			continue;
+		s = &map->sv[map->sc++];
+		s->mline = i;
+		s->video = !strcmp(m->type, "video");
+		s->tel_pt = -1;
+		s->ans_tel_pt = -1;
+	}
+	return map->sc ? 0 : ENOENT;
+}
+
+/* A dynamic PT the browser did not use on this m-line (RFC 3551 6). */
+static int free_pt(const struct sg_sdp_media *m)
+{
+	int pt;
+	uint8_t k;
+
+	for (pt = 101; pt < 128; pt++) {
+		for (k = 0; k < m->fmtc && m->fmtv[k].pt != pt; k++)
+			;
+		if (k == m->fmtc)
+			return pt;
+	}
+	return -1;
+}
+
+struct out {
+	char *p;
+	size_t sz, n;
+	bool full;
+};
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(o->p + o->n, o->sz - o->n, fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= o->sz - o->n)
+		o->full = true;
+	else
+		o->n += (size_t)r;
+}
+
+static const char *dir_name(enum sg_sdp_dir d)
+{
+	switch (d) {
+	case SG_SDP_SENDONLY: return "sendonly";
+	case SG_SDP_RECVONLY: return "recvonly";
+	case SG_SDP_INACTIVE: return "inactive";
+	default:              return "sendrecv";
+	}
+}
+
+static const char *ipver(const char *addr)
+{
+	return strchr(addr, ':') ? "IP6" : "IP4";
+}
+
+static void put_fmt(struct out *o, const struct sg_sdp_fmt *f, bool video)
+{
+	uint8_t k;
+
+	if (f->channels > 1)
+		put(o, "a=rtpmap:%u %s/%u/%u\r\n", f->pt, f->name,
+		    f->clock_rate, f->channels);
+	else
+		put(o, "a=rtpmap:%u %s/%u\r\n", f->pt, f->name, f->clock_rate);
+	if (f->fmtp[0])
+		put(o, "a=fmtp:%u %s\r\n", f->pt, f->fmtp);
+	if (!video)
+		return;
+	/* RFC 4585 / 5104 feedback the relay passes through */
+	for (k = 0; k < f->fbc && k < SG_SDP_MAX_FB; k++)
+		if (!strcmp(f->fb[k], "nack") || !strcmp(f->fb[k], "nack pli")
+		    || !strcmp(f->fb[k], "ccm fir"))
+			put(o, "a=rtcp-fb:%u %s\r\n", f->pt, f->fb[k]);
+}
+
+int sg_sdpmap_offer(char *buf, size_t bufsz, struct sg_sdpmap *map,
+		    const struct sg_sdp *browser)
+{
+	struct out o = {.p = buf, .sz = bufsz};
+	size_t i;
+	uint8_t k;
+
+	if (!buf || !bufsz || !map || !browser || !map->sc)
+		return EINVAL;
+	buf[0] = '\0';
+
+	put(&o, "v=0\r\no=- %llu %u IN %s %s\r\ns=storegw\r\n"
+	    "c=IN %s %s\r\nt=0 0\r\n",
+	    (unsigned long long)map->sess_id, ++map->version,
+	    ipver(map->sv[0].addr), map->sv[0].addr,
+	    ipver(map->sv[0].addr), map->sv[0].addr);
+
+	for (i = 0; i < map->sc; i++) {
+		struct sg_sdpmap_stream *s = &map->sv[i];
+		const struct sg_sdp_media *m = &browser->mediav[s->mline];
+		const struct sg_sdp_fmt *te8k = NULL;
+
+		if (!s->video) {
+			te8k = sg_sdp_fmt_find(m, "telephone-event", 8000);
+			s->tel_pt = te8k ? te8k->pt : free_pt(m);
+		}
+
+		/* TS 26.114 5.2 / 6.2: plain RTP toward the IMS core; AVPF
+		 * only where a phone takes it, so AVP with rtcp-fb lines */
+		put(&o, "m=%s %u RTP/AVP", m->type, s->port);
+		s->offeredc = 0;
+		for (k = 0; k < m->fmtc; k++) {
+			if (!relayable(m, &m->fmtv[k]))
+				continue;
+			put(&o, " %u", m->fmtv[k].pt);
+			s->offered[s->offeredc++] = m->fmtv[k].pt;
+		}
+		if (s->tel_pt >= 0)
+			put(&o, " %d", s->tel_pt);
+		put(&o, "\r\n");
+		if (strcmp(s->addr, map->sv[0].addr))
+			put(&o, "c=IN %s %s\r\n", ipver(s->addr), s->addr);
+		for (k = 0; k < m->fmtc; k++)
+			if (relayable(m, &m->fmtv[k]))
+				put_fmt(&o, &m->fmtv[k], s->video);
+		if (s->tel_pt >= 0)
+			put(&o, "a=rtpmap:%d telephone-event/8000\r\n"
+			    "a=fmtp:%d 0-15\r\n", s->tel_pt, s->tel_pt);
+		if (!s->video)
+			put(&o, "a=ptime:20\r\n");
+		/* RFC 3605: RTCP on the next port */
+		put(&o, "a=rtcp:%u\r\na=%s\r\n", s->port + 1, dir_name(m->dir));
+	}
+
+	return o.full ? ENOBUFS : 0;
+}
+
+static bool offered(const struct sg_sdpmap_stream *s, uint8_t pt)
+{
+	uint8_t k;
+
+	for (k = 0; k < s->offeredc; k++)
+		if (s->offered[k] == pt)
+			return true;
+	return false;
+}
+
+int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
+		     char *why, size_t whysz)
+{
+	size_t i, accepted = 0;
+	uint8_t k;
+
+	if (!map || !answer)
+		return EINVAL;
+	if (why && whysz)
+		why[0] = '\0';
+
+	/* RFC 3264 6: the answer has exactly the offer's m-lines */
+	if (answer->mediac != map->sc) {
+		if (why)
+			snprintf(why, whysz, "answer has %u m-lines, offer %zu",
+				 answer->mediac, map->sc);
+		return EPROTO;
+	}
+
+	for (i = 0; i < map->sc; i++) {
+		struct sg_sdpmap_stream *s = &map->sv[i];
+		const struct sg_sdp_media *m = &answer->mediav[i];
+
+		s->accepted = false;
+		s->ans_tel_pt = -1;
+		if (!m->port)
+			continue;
+		if (strcmp(m->type, s->video ? "video" : "audio")) {
+			if (why)
+				snprintf(why, whysz, "m-line %zu is %s", i,
+					 m->type);
+			return EPROTO;
+		}
+		/* the first format answered that we offered is the codec */
+		for (k = 0; k < m->fmtc; k++) {
+			const struct sg_sdp_fmt *f = &m->fmtv[k];
+
+			if ((int)f->pt == s->tel_pt) {
+				s->ans_tel_pt = f->pt;
+				s->ans_tel_rate = f->clock_rate ?
+					f->clock_rate : 8000;
+			}
+			else if (!s->accepted && offered(s, f->pt)) {
+				s->codec = *f;
+				s->accepted = true;
+			}
+		}
+		if (!s->accepted)
+			continue;
+		str_ncpy(s->raddr, m->conn_addr, sizeof(s->raddr));
+		s->rport = m->port;
+		s->rtcp_mux = m->rtcp_mux;
+		s->rrtcp_port = m->rtcp_mux ? m->port :
+			(m->rtcp_port ? m->rtcp_port : m->port + 1);
+		s->dir = m->dir;
+		if (!s->raddr[0] || !strcmp(s->raddr, "0.0.0.0"))
+			s->dir = SG_SDP_INACTIVE;  /* RFC 3264 8.4 hold */
+		++accepted;
+	}
+
+	return accepted ? 0 : ENOENT;
+}
+
+void sg_sdpmap_pins(const struct sg_sdpmap *map, size_t browser_mediac,
+		    int16_t pin_pt[SG_SDP_MAX_MEDIA])
+{
+	size_t i;
+
+	for (i = 0; i < SG_SDP_MAX_MEDIA; i++)
+		pin_pt[i] = SG_WEBRTC_PIN_REJECT;
+	for (i = 0; i < map->sc; i++) {
+		const struct sg_sdpmap_stream *s = &map->sv[i];
+
+		if (s->accepted && s->mline < browser_mediac)
+			pin_pt[s->mline] = s->codec.pt;
+	}
+}

@@ -369,6 +369,7 @@ struct sg_sdp_media {
 	uint8_t extc;
 	bool end_of_candidates;
 	uint32_t ptime;           /**< 0 when absent */
+	uint16_t rtcp_port;       /**< RFC 3605 a=rtcp port, 0 when absent */
 };
 
 struct sg_sdp {

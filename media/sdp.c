@@ -568,6 +568,11 @@ static int parse_attr(struct pstate *st, struct span line)
 		if (!span_u32(trim(v), 100000, &x))
 			m->ptime = x;
 	}
+	else if (span_eq(name, "rtcp")) {
+		/* RFC 3605: a=rtcp:<port> [IN IP4 <addr>]; only the port */
+		if (!span_u32(next_tok(&v), 65535, &x))
+			m->rtcp_port = (uint16_t)x;
+	}
 	return 0;
 }
 
