@@ -673,8 +673,8 @@ static void incoming_message(struct call *c, sip_t const *sip)
 	char from[256] = "", *text = NULL;
 
 	if (sip && sip->sip_from)
-		(void)sip_header_e(from, sizeof(from),
-				   (sip_header_t const *)sip->sip_from, 0);
+		(void)url_e(from, sizeof(from), sip->sip_from->a_url);
+	from[sizeof(from) - 1] = '\0';
 	if (sip && sip->sip_payload)
 		text = strndup(sip->sip_payload->pl_data,
 			       sip->sip_payload->pl_len);

@@ -381,7 +381,7 @@ int main(int argc, char **argv)
 			   NUTAG_SESSION_TIMER(p.session_expires),
 			   NUTAG_MIN_SE(90),
 			   NUTAG_UPDATE_REFRESH(1),
-			   SIPTAG_SUPPORTED_STR("timer, 100rel"),
+			   SIPTAG_SUPPORTED_STR("timer, 100rel, precondition"),
 			   SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, PRACK, "
 					    "UPDATE, MESSAGE, OPTIONS"),
 			   SIPTAG_USER_AGENT_STR("sippeer"),
