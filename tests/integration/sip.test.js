@@ -169,6 +169,16 @@ async function call() {
     p.send('message hi from the rep');
     const m = await u.wait(/^MESSAGE ref=1/, 5000, 'MESSAGE from the phone');
     assert(/from=.*rep1@ims.test.* text=hi from the rep/.test(m), `MESSAGE event (${m})`);
+    // the phone puts us on hold: we answer with our SDP mirrored (recvonly)
+    p.send('hold');
+    const ro = await u.wait(/^REOFFER ref=1/, 5000, 'REOFFER');
+    assert(/a=sendonly/.test(ro), `REOFFER carries the new remote SDP (${ro})`);
+    await p.wait(/^REINVITE-RESULT 200$/, 5000, 're-INVITE answered 200');
+    // and we hold the phone (sg_sip_call_reinvite): ANSWERED again
+    u.send('hold 1');
+    await p.wait(/^REINVITE$/, 5000, 'our re-INVITE at the phone');
+    const a2 = await u.wait(/^ANSWERED ref=1 .*a=recvonly/, 5000, 'ANSWERED to our re-INVITE');
+    assert(a2, 'hold answered');
     u.send('hangup 1');
     await p.wait(/^BYE$/, 5000, 'BYE at the phone');
     const end = await u.wait(/^ENDED ref=1/, 5000, 'ENDED');
