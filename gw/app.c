@@ -1,5 +1,6 @@
 /* The application: config, the browser edge, the DTLS certificate, calls. */
 #include <string.h>
+#include <openssl/crypto.h>
 #include <re.h>
 #include "gw/gw.h"
 
@@ -8,6 +9,10 @@ struct sg_app {
 	char *conf_path;               /**< NULL: built-in defaults        */
 	struct sg_webrtc_edge *edge;
 	struct sg_webrtc_cert *cert;
+	struct sg_stores *stores;      /**< tenants: tokens, dial plans    */
+	struct sg_sip_ua *ua;          /**< NULL: sip.enabled is false     */
+	enum sg_sip_reg_state reg[SG_MAX_STORES]; /**< per store identity */
+	uint32_t next_ref;
 	struct list calls;             /**< struct sg_call, owned          */
 	struct sg_app_stats stats;
 	struct tmr tmr_shutdown;
@@ -23,6 +28,12 @@ static void destructor(void *arg)
 	/* calls first: they hold transports keyed by the certificate */
 	while (app->calls.head)
 		sg_call_end(app->calls.head->data, "shutdown", 503, false);
+	if (app->ua) {
+		fd_close(sg_sip_ua_fd(app->ua));
+		sg_sip_ua_free(app->ua);    /* unregisters, bounded wait */
+		app->ua = NULL;
+	}
+	app->stores = mem_deref(app->stores);
 	app->edge = mem_deref(app->edge);
 	app->cert = mem_deref(app->cert);
 	app->conf_path = mem_deref(app->conf_path);
@@ -140,6 +151,83 @@ void sg_app_call_ended(struct sg_app *app, struct sg_call *call, bool failed,
 	m->keyframe_req_rx += st->keyframe_req_rx;
 }
 
+static struct sg_call *call_by_ref(struct sg_app *app, uint32_t ref)
+{
+	struct le *le;
+
+	for (le = app->calls.head; le; le = le->next)
+		if (sg_call_ref(le->data) == ref)
+			return le->data;
+	return NULL;
+}
+
+/* In the main loop: an event of the SIP thread. */
+static void sip_event(const struct sg_sip_ev *ev, void *arg)
+{
+	struct sg_app *app = arg;
+	struct sg_call *call;
+
+	if (ev->type == SG_SIP_EV_REG) {
+		struct sg_store *st = ev->identity < SG_MAX_STORES ?
+			sg_stores_at(app->stores, ev->identity) : NULL;
+
+		if (!st)
+			return;
+		app->reg[ev->identity] = ev->reg;
+		SG_INFO(SG_SUB_SIP, NULL, "store %s: IMS registration %s "
+			"(%d %s) via %s", sg_store_id(st),
+			sg_sip_reg_state_name(ev->reg), ev->code,
+			ev->reason ? ev->reason : "",
+			ev->pcscf ? ev->pcscf : "?");
+		return;
+	}
+
+	call = call_by_ref(app, ev->call_ref);
+	if (call)
+		sg_call_sip_event(call, ev);
+}
+
+static void sip_readable(int flags, void *arg)
+{
+	struct sg_app *app = arg;
+
+	(void)flags;
+	sg_sip_ua_dispatch(app->ua);
+}
+
+/* One IMS identity per store that has one (TS 24.229 5.1.1). */
+static int sip_start(struct sg_app *app)
+{
+	size_t i;
+	int err;
+
+	err = sg_sip_ua_alloc(&app->ua, &app->conf.sip, sip_event, app);
+	if (err)
+		return err;
+	err = fd_listen(sg_sip_ua_fd(app->ua), FD_READ, sip_readable, app);
+	if (err)
+		return err;
+
+	for (i = 0; i < sg_stores_count(app->stores); i++) {
+		const struct sg_store_conf *sc =
+			sg_store_conf(sg_stores_at(app->stores, i));
+		struct sg_sip_identity id;
+
+		if (!sc->ims_impu[0])
+			continue;
+		memset(&id, 0, sizeof(id));
+		str_ncpy(id.impu, sc->ims_impu, sizeof(id.impu));
+		str_ncpy(id.impi, sc->ims_impi, sizeof(id.impi));
+		str_ncpy(id.password, sc->ims_password, sizeof(id.password));
+		id.auth = SG_SIP_AUTH_DIGEST_MD5;
+		err = sg_sip_ua_register(app->ua, (unsigned)i, &id);
+		OPENSSL_cleanse(&id, sizeof(id));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int sg_app_alloc(struct sg_app **ap, const struct sg_conf *conf,
 		 const char *conf_path)
 {
@@ -157,6 +245,20 @@ int sg_app_alloc(struct sg_app **ap, const struct sg_conf *conf,
 		err = str_dup(&app->conf_path, conf_path);
 		if (err)
 			goto out;
+	}
+
+	err = sg_stores_alloc(&app->stores, conf->stores, conf->storec);
+	if (err) {
+		SG_ERR(SG_SUB_MAIN, NULL, "stores: %m", err);
+		goto out;
+	}
+
+	if (conf->sip.enabled) {
+		err = sip_start(app);
+		if (err) {
+			SG_ERR(SG_SUB_SIP, NULL, "SIP user agent: %m", err);
+			goto out;
+		}
 	}
 
 	err = sg_webrtc_cert_alloc(&app->cert);
@@ -206,6 +308,14 @@ int sg_app_reload(struct sg_app *app)
 	if (strcmp(nc.webrtc.listen, app->conf.webrtc.listen))
 		SG_WARN(SG_SUB_CONF, NULL, "reload: webrtc.listen changes only"
 			" on restart");
+	err = sg_stores_apply(app->stores, nc.stores, nc.storec);
+	if (err) {
+		SG_ERR(SG_SUB_CONF, NULL, "reload: stores not applied: %m",
+		       err);
+		return err;
+	}
+	memcpy(app->conf.stores, nc.stores, sizeof(nc.stores));
+	app->conf.storec = nc.storec;
 	app->conf.gw = nc.gw;
 	app->conf.webrtc.ws_max_message = nc.webrtc.ws_max_message;
 	app->conf.webrtc.ws_max_conns_per_ip = nc.webrtc.ws_max_conns_per_ip;
@@ -282,4 +392,42 @@ struct list *sg_app_calls(struct sg_app *app)
 struct sg_webrtc_cert *sg_app_cert(struct sg_app *app)
 {
 	return app->cert;
+}
+
+struct sg_stores *sg_app_stores(struct sg_app *app)
+{
+	return app->stores;
+}
+
+struct sg_sip_ua *sg_app_sip_ua(struct sg_app *app)
+{
+	return app->ua;
+}
+
+uint32_t sg_app_next_ref(struct sg_app *app)
+{
+	if (!++app->next_ref)
+		++app->next_ref;
+	return app->next_ref;
+}
+
+int sg_app_identity(struct sg_app *app, const struct sg_store *store,
+		    unsigned *idx)
+{
+	size_t i;
+
+	for (i = 0; i < sg_stores_count(app->stores); i++) {
+		if (sg_stores_at(app->stores, i) != store)
+			continue;
+		if (i >= SG_MAX_STORES || app->reg[i] != SG_SIP_REG_OK)
+			return ENOTCONN;
+		*idx = (unsigned)i;
+		return 0;
+	}
+	return ENOENT;
+}
+
+enum sg_sip_reg_state sg_app_reg_state(const struct sg_app *app, size_t i)
+{
+	return i < SG_MAX_STORES ? app->reg[i] : SG_SIP_REG_NONE;
 }

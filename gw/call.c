@@ -1,8 +1,11 @@
 /* A call: the browser leg (WebSocket client + WebRTC transport) and its target. */
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <re.h>
 #include "gw/gw.h"
+#include "gw/admit.h"
+#include "gw/sipcall.h"
 
 struct sg_call {
 	struct le le;                  /**< in the app's call list (owner) */
@@ -13,7 +16,12 @@ struct sg_call {
 	char to[64];
 	char media[8];
 	struct sg_webrtc_transport *tp;
-	struct sg_echo *echo;
+	struct sg_webrtc_local local;  /**< our side of the browser leg    */
+	char *offer;                   /**< the browser's offer, until answered */
+	struct sg_admission adm;
+	struct sg_echo *echo;          /**< target: echo                  */
+	struct sg_sipcall *sip;        /**< target: the IMS leg           */
+	uint32_t ref;                  /**< call_ref toward sip/          */
 	struct sg_webrtc_choice *choicev;
 	size_t choicec;
 	uint64_t t_start;
@@ -33,10 +41,14 @@ static void destructor(void *arg)
 	tmr_cancel(&call->tmr_end);
 	if (have_st)
 		sg_webrtc_transport_stats(call->tp, &st);
-	/* the echo uses the transport: drop it first */
+	/* the targets use the transport: drop them first */
 	call->echo = mem_deref(call->echo);
+	call->sip = mem_deref(call->sip);
 	call->tp = mem_deref(call->tp);
 	call->choicev = mem_deref(call->choicev);
+	call->offer = mem_deref(call->offer);
+	if (call->adm.store && call->app)
+		sg_store_call_ended(call->adm.store);
 	list_unlink(&call->le);
 	if (call->app)
 		sg_app_call_ended(call->app, call, !call->connected,
@@ -112,8 +124,8 @@ static void end_deferred(void *arg)
 	sg_call_end(call, call->end_reason, call->end_code, true);
 }
 
-/* Ends the call from outside any transport callback. */
-static void end_later(struct sg_call *call, const char *reason, int code)
+/* Ends the call from outside any transport or SIP callback. */
+void sg_call_end_later(struct sg_call *call, const char *reason, int code)
 {
 	if (tmr_isrunning(&call->tmr_end))
 		return;
@@ -131,7 +143,9 @@ static void tp_estab(void *arg)
 	SG_INFO(SG_SUB_API, call->id, "media connected %llu ms after the offer",
 		(unsigned long long)((call->t_connected - call->t_start) /
 				     1000));
-	(void)send_msg(call, "connected", NULL);
+	/* a SIP call is connected when the phone answers */
+	if (call->echo)
+		(void)send_msg(call, "connected", NULL);
 }
 
 static void tp_rtp(unsigned mline, const struct sg_rtp_hdr *h,
@@ -141,6 +155,8 @@ static void tp_rtp(unsigned mline, const struct sg_rtp_hdr *h,
 
 	if (call->echo)
 		sg_echo_rtp(call->echo, mline, h, mb);
+	else if (call->sip)
+		sg_sipcall_browser_rtp(call->sip, mline, h, mb);
 }
 
 static void tp_rtcp(unsigned mline, const struct sg_rtcp_info *ri, void *arg)
@@ -149,6 +165,8 @@ static void tp_rtcp(unsigned mline, const struct sg_rtcp_info *ri, void *arg)
 
 	if (call->echo)
 		sg_echo_rtcp(call->echo, mline, ri);
+	else if (call->sip)
+		sg_sipcall_browser_rtcp(call->sip, mline, ri);
 }
 
 static void tp_close(int err, const char *reason, void *arg)
@@ -157,7 +175,7 @@ static void tp_close(int err, const char *reason, void *arg)
 
 	SG_WARN(SG_SUB_API, call->id, "media transport closed: %s (%m)",
 		reason, err);
-	end_later(call, reason, 0);
+	sg_call_end_later(call, reason, 0);
 }
 
 static const struct sg_webrtc_codecs echo_codecs = {
@@ -167,49 +185,18 @@ static const struct sg_webrtc_codecs echo_codecs = {
 	.rtx = false,
 };
 
-/* Browser offer -> transport + answer. On failure an error was sent. */
-static int start_media(struct sg_call *call, const char *sdp_text)
+/* Answer the browser's offer with our transport; start the transport.
+ * On failure an error was sent to the browser. */
+static int answer_browser(struct sg_call *call, const struct sg_sdp *offer,
+			  const struct sg_webrtc_codecs *codecs)
 {
-	const struct sg_conf *conf = sg_app_conf(call->app);
-	struct sg_webrtc_local local;
-	struct sg_sdp *offer = NULL;
-	char *answer = NULL;
+	char *answer = malloc(16384);
 	char why[160] = "";
-	size_t i;
 	int err;
 
-	offer = malloc(sizeof(*offer));
-	answer = malloc(16384);
-	call->choicev = mem_zalloc(SG_SDP_MAX_MEDIA * sizeof(*call->choicev),
-				   NULL);
-	if (!offer || !answer || !call->choicev) {
-		err = ENOMEM;
-		sg_webrtc_client_error(call->cli, call->callid,
-				       SG_ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-
-	err = sg_sdp_parse(offer, sdp_text, strlen(sdp_text), why,
-			   sizeof(why));
-	if (err) {
-		SG_INFO(SG_SUB_API, call->id, "bad offer: %s", why);
-		sg_webrtc_client_error(call->cli, call->callid, SG_ERR_BAD_SDP,
-				       "offer rejected: %s", why);
-		goto out;
-	}
-
-	err = sg_webrtc_transport_alloc(&call->tp, &conf->webrtc,
-					&conf->media, sg_app_cert(call->app),
-					call->id, &local, tp_estab, tp_rtp,
-					tp_rtcp, tp_close, call);
-	if (err) {
-		SG_ERR(SG_SUB_API, call->id, "no media port: %m", err);
-		sg_webrtc_client_error(call->cli, call->callid,
-				       SG_ERR_INTERNAL, "no media port free");
-		goto out;
-	}
-
-	err = sg_webrtc_answer(answer, 16384, offer, &local, &echo_codecs,
+	if (!answer)
+		return ENOMEM;
+	err = sg_webrtc_answer(answer, 16384, offer, &call->local, codecs,
 			       call->choicev, why, sizeof(why));
 	if (err) {
 		SG_INFO(SG_SUB_API, call->id, "offer refused: %s (%m)", why,
@@ -229,27 +216,153 @@ static int start_media(struct sg_call *call, const char *sdp_text)
 				       "offer refused: %m", err);
 		goto out;
 	}
-
-	err = sg_echo_alloc(&call->echo, call->tp, call->choicev,
-			    call->choicec, conf->media.pli_interval_ms,
-			    call->id);
-	if (err) {
-		sg_webrtc_client_error(call->cli, call->callid,
-				       SG_ERR_INTERNAL, "echo failed");
-		goto out;
-	}
-
-	for (i = 0; i < call->choicec; i++)
-		SG_DEBUG(SG_SUB_API, call->id, "m-line %zu %s: %s %s", i,
-			 call->choicev[i].type,
-			 call->choicev[i].accepted ? "accepted" : "rejected",
-			 call->choicev[i].codec.name);
-
 	err = send_msg(call, "answer", "sdp", answer, NULL);
 
  out:
-	free(offer);
 	free(answer);
+	return err;
+}
+
+static struct sg_sdp *parse_offer(struct sg_call *call, const char *text)
+{
+	struct sg_sdp *offer = malloc(sizeof(*offer));
+	char why[160] = "";
+	int err;
+
+	if (!offer) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	err = sg_sdp_parse(offer, text, strlen(text), why, sizeof(why));
+	if (err) {
+		SG_INFO(SG_SUB_API, call->id, "bad offer: %s", why);
+		sg_webrtc_client_error(call->cli, call->callid, SG_ERR_BAD_SDP,
+				       "offer rejected: %s", why);
+		free(offer);
+		return NULL;
+	}
+	return offer;
+}
+
+int sg_call_answer_browser(struct sg_call *call, const int16_t *pin_pt,
+			   const struct sg_webrtc_choice **choices)
+{
+	struct sg_webrtc_codecs codecs = echo_codecs;
+	struct sg_sdp *offer;
+	int err;
+
+	if (!call->offer)
+		return EALREADY;
+	offer = parse_offer(call, call->offer);
+	if (!offer)
+		return EBADMSG;
+	codecs.pin_pt = pin_pt;
+	err = answer_browser(call, offer, &codecs);
+	free(offer);
+	call->offer = mem_deref(call->offer);
+	if (!err && choices)
+		*choices = call->choicev;
+	return err;
+}
+
+void sg_call_notify(struct sg_call *call, const char *type)
+{
+	if (!strcmp(type, "connected"))
+		call->connected = true;
+	(void)send_msg(call, type, NULL);
+}
+
+void sg_call_chat_in(struct sg_call *call, const char *from, const char *text)
+{
+	(void)send_msg(call, "chat", "from", from, "text", text, NULL);
+}
+
+/* The SIP target: keep the offer until the phone's SDP comes back. */
+static int start_sip(struct sg_call *call, const struct sg_sdp *offer,
+		     const char *sdp_text)
+{
+	const struct sg_conf *conf = sg_app_conf(call->app);
+	struct sg_sipcall_params p = {
+		.ua = sg_app_sip_ua(call->app),
+		.ref = call->ref,
+		.uri = call->adm.uri,
+		.callid = call->id,
+		.mconf = &conf->media,
+		.media_addr = conf->sip.media_addr,
+		.port_min = (uint16_t)conf->sip.rtp_port_min,
+		.port_max = (uint16_t)conf->sip.rtp_port_max,
+		.tp = call->tp,
+		.call = call,
+	};
+	int err;
+
+	if (!p.ua || sg_app_identity(call->app, call->adm.store,
+				     &p.identity)) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_UNAVAILABLE,
+				       "no route to the phone network");
+		return ENOTCONN;
+	}
+	err = str_dup(&call->offer, sdp_text);
+	if (err)
+		return err;
+	err = sg_sipcall_alloc(&call->sip, &p, offer);
+	if (err) {
+		SG_WARN(SG_SUB_API, call->id, "SIP leg failed: %m", err);
+		sg_webrtc_client_error(call->cli, call->callid,
+				       err == ENOENT ? SG_ERR_NO_MEDIA :
+				       SG_ERR_INTERNAL,
+				       err == ENOENT ? "no media a phone can take"
+				       : "the call could not be placed");
+	}
+	return err;
+}
+
+/* Browser offer -> transport, then the target: echo answers at once, the
+ * SIP target when the phone's SDP arrives. On failure an error was sent. */
+static int start_media(struct sg_call *call, const char *sdp_text)
+{
+	const struct sg_conf *conf = sg_app_conf(call->app);
+	struct sg_sdp *offer;
+	int err;
+
+	call->choicev = mem_zalloc(SG_SDP_MAX_MEDIA * sizeof(*call->choicev),
+				   NULL);
+	if (!call->choicev)
+		return ENOMEM;
+	offer = parse_offer(call, sdp_text);
+	if (!offer)
+		return EBADMSG;
+
+	err = sg_webrtc_transport_alloc(&call->tp, &conf->webrtc,
+					&conf->media, sg_app_cert(call->app),
+					call->id, &call->local, tp_estab,
+					tp_rtp, tp_rtcp, tp_close, call);
+	if (err) {
+		SG_ERR(SG_SUB_API, call->id, "no media port: %m", err);
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_INTERNAL, "no media port free");
+		goto out;
+	}
+
+	if (call->adm.target == SG_TARGET_ECHO) {
+		err = answer_browser(call, offer, &echo_codecs);
+		if (err)
+			goto out;
+		err = sg_echo_alloc(&call->echo, call->tp, call->choicev,
+				    call->choicec, conf->media.pli_interval_ms,
+				    call->id);
+		if (err)
+			sg_webrtc_client_error(call->cli, call->callid,
+					       SG_ERR_INTERNAL, "echo failed");
+		goto out;
+	}
+
+	err = start_sip(call, offer, sdp_text);
+
+ out:
+	free(offer);
 	return err;
 }
 
@@ -261,7 +374,9 @@ int sg_call_alloc(struct sg_call **cp, struct sg_app *app,
 	const char *to = odict_string(msg, "to");
 	const char *media = odict_string(msg, "media");
 	const char *sdp = odict_string(msg, "sdp");
+	const char *code = SG_ERR_FORBIDDEN;
 	struct sg_call *call;
+	char ip[64], why[160] = "";
 	int err = 0;
 
 	if (!cp || !app || !cli || !callid || !to || !media)
@@ -274,29 +389,46 @@ int sg_call_alloc(struct sg_call **cp, struct sg_app *app,
 		return EINVAL;
 	}
 
-	/* Deny by default (toll fraud): until tokens and dial plans exist,
-	 * the only destination is the media self-test, if configured. */
-	if (strcmp(to, "echo") || !conf->gw.echo_public) {
-		sg_webrtc_client_error(cli, callid, SG_ERR_FORBIDDEN,
-				       "destination not allowed");
-		return EPERM;
-	}
-
 	call = mem_zalloc(sizeof(*call), destructor);
 	if (!call)
 		return ENOMEM;
-	call->app = app;
 	call->cli = cli;
 	call->t_start = sg_now_us();
 	str_ncpy(call->callid, callid, sizeof(call->callid));
-	str_ncpy(call->to, to, sizeof(call->to));
 	str_ncpy(call->media, media, sizeof(call->media));
 	re_snprintf(call->id, sizeof(call->id), "%016llx",
 		    (unsigned long long)rand_u64());
 	tmr_init(&call->tmr_end);
 
-	SG_INFO(SG_SUB_API, call->id, "call to %s (%s) from %J", to, media,
-		sg_webrtc_client_peer(cli));
+	/* Deny by default (toll fraud): tokens, dial plan, limits */
+	re_snprintf(ip, sizeof(ip), "%j", sg_webrtc_client_peer(cli));
+	err = sg_admit(sg_app_stores(app), conf->gw.echo_public, to,
+		       odict_string(msg, "token"), ip,
+		       (uint64_t)time(NULL), tmr_jiffies(), &call->adm, &code,
+		       why, sizeof(why));
+	if (err) {
+		SG_INFO(SG_SUB_API, call->id, "call refused: %s", why);
+		sg_webrtc_client_error(cli, callid, code, "%s", why);
+		goto out;
+	}
+	/* from here the store counts the call until the destructor */
+	call->app = app;
+	str_ncpy(call->to, call->adm.target == SG_TARGET_SIP ?
+		 call->adm.e164 : "echo", sizeof(call->to));
+	if (call->adm.target == SG_TARGET_SIP) {
+		if (!strcmp(media, "chat")) {
+			sg_webrtc_client_error(cli, callid,
+					       SG_ERR_NOT_SUPPORTED,
+					       "chat-only calls to a phone are "
+					       "not supported");
+			err = ENOTSUP;
+			goto out;
+		}
+		call->ref = sg_app_next_ref(app);
+	}
+
+	SG_INFO(SG_SUB_API, call->id, "call to %s (%s) from %J", call->to,
+		media, sg_webrtc_client_peer(cli));
 
 	if (!strcmp(media, "chat")) {
 		call->connected = true;
@@ -308,7 +440,12 @@ int sg_call_alloc(struct sg_call **cp, struct sg_app *app,
 
  out:
 	if (err) {
-		call->app = NULL;   /* never counted as active */
+		/* never counted as active; the destructor still gives the
+		 * store its capacity back */
+		if (call->adm.store)
+			sg_store_call_ended(call->adm.store);
+		call->adm.store = NULL;
+		call->app = NULL;
 		mem_deref(call);
 	}
 	else
@@ -320,6 +457,8 @@ void sg_call_handle(struct sg_call *call, const char *type,
 		    const struct odict *msg)
 {
 	if (!strcmp(type, "hangup")) {
+		if (call->sip)
+			sg_sipcall_hangup(call->sip);
 		sg_call_end(call, "normal", 200, true);
 	}
 	else if (!strcmp(type, "candidate")) {
@@ -335,13 +474,28 @@ void sg_call_handle(struct sg_call *call, const char *type,
 					       "candidate: not a candidate");
 	}
 	else if (!strcmp(type, "chat")) {
-		/* echo: the text comes back from the gateway */
-		(void)send_msg(call, "chat", "from", "echo", "text",
-			       odict_string(msg, "text"), NULL);
+		const char *text = odict_string(msg, "text");
+
+		/* echo: the text comes back from the gateway; SIP: MESSAGE
+		 * in the dialog (RFC 3428) */
+		if (!call->sip)
+			(void)send_msg(call, "chat", "from", "echo", "text",
+				       text, NULL);
+		else if (sg_sipcall_chat(call->sip, text))
+			sg_webrtc_client_error(call->cli, call->callid,
+					       SG_ERR_NOT_SUPPORTED,
+					       "chat needs an answered call");
 	}
 	else if (!strcmp(type, "dtmf")) {
+		const char *digits = odict_string(msg, "digits");
+
 		SG_DEBUG(SG_SUB_API, call->id, "dtmf (%zu digits)",
-			 strlen(odict_string(msg, "digits")));
+			 strlen(digits));
+		/* RFC 4733 toward the phone */
+		if (call->sip && sg_sipcall_dtmf(call->sip, digits))
+			sg_webrtc_client_error(call->cli, call->callid,
+					       SG_ERR_NOT_SUPPORTED,
+					       "the phone takes no DTMF now");
 	}
 	else {
 		sg_webrtc_client_error(call->cli, call->callid,
@@ -370,15 +524,17 @@ struct sg_call *sg_call_find(struct list *calls,
 int sg_call_json(struct re_printf *pf, const struct sg_call *call)
 {
 	struct sg_webrtc_transport_stats st;
+	int err;
 
 	memset(&st, 0, sizeof(st));
 	if (call->tp)
 		sg_webrtc_transport_stats(call->tp, &st);
-	return re_hprintf(pf, "{\"id\":\"%s\",\"to\":\"%s\",\"media\":\"%s\","
-			  "\"connected\":%s,\"age_ms\":%llu,"
+	err = re_hprintf(pf, "{\"id\":\"%s\",\"to\":\"%s\",\"media\":\"%s\","
+			  "\"store\":\"%s\",\"connected\":%s,\"age_ms\":%llu,"
 			  "\"rx_pkts\":%llu,\"tx_pkts\":%llu,"
-			  "\"drop_srtp\":%llu,\"pli_sent\":%llu}",
+			  "\"drop_srtp\":%llu,\"pli_sent\":%llu",
 			  call->id, call->to, call->media,
+			  call->adm.store ? sg_store_id(call->adm.store) : "",
 			  call->connected ? "true" : "false",
 			  (unsigned long long)((sg_now_us() - call->t_start) /
 					       1000),
@@ -386,6 +542,20 @@ int sg_call_json(struct re_printf *pf, const struct sg_call *call)
 			  (unsigned long long)st.tx_pkts,
 			  (unsigned long long)st.drop_srtp,
 			  (unsigned long long)st.pli_sent);
+	if (call->sip)
+		err |= re_hprintf(pf, ",%H", sg_sipcall_json, call->sip);
+	return err | re_hprintf(pf, "}");
+}
+
+uint32_t sg_call_ref(const struct sg_call *call)
+{
+	return call->ref;
+}
+
+void sg_call_sip_event(struct sg_call *call, const struct sg_sip_ev *ev)
+{
+	if (call->sip)
+		sg_sipcall_event(call->sip, ev);
 }
 
 const char *sg_call_id(const struct sg_call *call)

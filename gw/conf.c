@@ -18,6 +18,7 @@ static const struct group groups[] = {
 	{"gw",     sg_gw_conf_keys,     offsetof(struct sg_conf, gw)},
 	{"media",  sg_media_conf_keys,  offsetof(struct sg_conf, media)},
 	{"webrtc", sg_webrtc_conf_keys, offsetof(struct sg_conf, webrtc)},
+	{"sip",    sg_sip_conf_keys,    offsetof(struct sg_conf, sip)},
 };
 
 void sg_conf_defaults(struct sg_conf *c)
@@ -26,6 +27,7 @@ void sg_conf_defaults(struct sg_conf *c)
 	sg_gw_conf_defaults(&c->gw);
 	sg_media_conf_defaults(&c->media);
 	sg_webrtc_conf_defaults(&c->webrtc);
+	sg_sip_conf_defaults(&c->sip);
 }
 
 static const char *src_name(const config_setting_t *s, const char *path)
@@ -328,20 +330,44 @@ static int load_stores(struct sg_conf *c, const config_setting_t *ls,
 	return 0;
 }
 
-/* Checks that span keys: reported at the line of the later key. */
+/* A port range "group.port_min .. group.port_max"; reported at the line
+ * of the later key. */
+static int port_range(config_t *cf, const char *path, const char *grp,
+		      const char *kmin, const char *kmax, int min, int max,
+		      char *err, size_t errsz)
+{
+	const config_setting_t *s;
+	char key[64];
+
+	if (min <= max)
+		return 0;
+	snprintf(key, sizeof(key), "%s.%s", grp, kmax);
+	s = config_lookup(cf, key);
+	if (!s) {
+		snprintf(key, sizeof(key), "%s.%s", grp, kmin);
+		s = config_lookup(cf, key);
+	}
+	FAIL(s, "%s.%s: %d is below %s %d", grp, kmax, max, kmin, min);
+}
+
+/* Checks that span keys. */
 static int cross_check(struct sg_conf *c, config_t *cf, const char *path,
 		       char *err, size_t errsz)
 {
-	if (c->webrtc.port_min > c->webrtc.port_max) {
-		const config_setting_t *s =
-			config_lookup(cf, "webrtc.port_max");
+	int rc;
 
-		if (!s)
-			s = config_lookup(cf, "webrtc.port_min");
-		FAIL(s, "webrtc.port_max: %d is below port_min %d",
-		     c->webrtc.port_max, c->webrtc.port_min);
+	rc = port_range(cf, path, "webrtc", "port_min", "port_max",
+			c->webrtc.port_min, c->webrtc.port_max, err, errsz);
+	if (!rc)
+		rc = port_range(cf, path, "sip", "rtp_port_min",
+				"rtp_port_max", c->sip.rtp_port_min,
+				c->sip.rtp_port_max, err, errsz);
+	if (!rc && c->sip.enabled && !c->sip.pcscfc) {
+		const config_setting_t *s = config_lookup(cf, "sip.enabled");
+
+		FAIL(s, "sip.enabled: no sip.pcscf to register through");
 	}
-	return 0;
+	return rc;
 }
 
 int sg_conf_load(struct sg_conf *c, const char *path, const char *text,

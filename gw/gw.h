@@ -9,6 +9,7 @@ struct list;
 struct le;
 #include "media/media.h"
 #include "webrtc/webrtc.h"
+#include "sip/sip.h"
 #include "gw/store.h"
 
 /* ---- config group "gw" (gw/gwconf.c) ---------------------------------- */
@@ -35,6 +36,7 @@ struct sg_conf {
 	struct sg_gw_conf gw;
 	struct sg_media_conf media;
 	struct sg_webrtc_conf webrtc;
+	struct sg_sip_conf sip;
 	struct sg_store_conf stores[SG_MAX_STORES];  /**< "stores" list   */
 	size_t storec;
 };
@@ -87,6 +89,15 @@ struct sg_webrtc_edge *sg_app_edge(const struct sg_app *app);
 void sg_app_stats(const struct sg_app *app, struct sg_app_stats *st);
 struct list *sg_app_calls(struct sg_app *app);
 struct sg_webrtc_cert *sg_app_cert(struct sg_app *app);
+struct sg_stores *sg_app_stores(struct sg_app *app);
+struct sg_sip_ua *sg_app_sip_ua(struct sg_app *app);
+/** A fresh call_ref for sip/ (never 0). */
+uint32_t sg_app_next_ref(struct sg_app *app);
+/** Registration state of store i's IMS identity. */
+enum sg_sip_reg_state sg_app_reg_state(const struct sg_app *app, size_t i);
+/** The IMS identity index of a store (registered at start-up). */
+int sg_app_identity(struct sg_app *app, const struct sg_store *store,
+		    unsigned *idx);
 /** A call ended: unlink and count it (called by the call's destructor). */
 void sg_app_call_ended(struct sg_app *app, struct sg_call *call, bool failed,
 		       const struct sg_webrtc_transport_stats *st);
@@ -110,6 +121,10 @@ const char *sg_call_id(const struct sg_call *call);
 const struct sg_webrtc_client *sg_call_client(const struct sg_call *call);
 /** The list element by which the app's call list owns the call. */
 struct le *sg_call_le(struct sg_call *call);
+/** The call's reference toward sip/ (0: not a SIP call). */
+uint32_t sg_call_ref(const struct sg_call *call);
+struct sg_sip_ev;
+void sg_call_sip_event(struct sg_call *call, const struct sg_sip_ev *ev);
 
 /* ---- the echo target (gw/echo.c) ------------------------------------- */
 

@@ -1,1 +1,448 @@
-/* gw/sipcall.c: being written (issue 3) */
+/* The SIP target of a call: INVITE toward the IMS core, media relayed
+ * between the browser's WebRTC leg and plain RTP legs toward the phone. */
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "gw/sdpmap.h"
+#include "gw/sipcall.h"
+
+struct stream {
+	struct sg_sipcall *sc;          /**< weak: owner                   */
+	struct sg_rtpleg *leg;
+	unsigned mline;                 /**< browser m-line                */
+	bool video;
+	bool active;                    /**< both sides known: relay       */
+	struct sg_relay_stream to_phone;
+	struct sg_relay_stream to_browser;
+	struct sg_dtmf *dtmf;           /**< audio: RFC 4733 toward the phone */
+};
+
+struct sg_sipcall {
+	struct sg_sip_ua *ua;
+	uint32_t ref;
+	char callid[24];
+	struct sg_webrtc_transport *tp; /**< weak: the call owns it        */
+	struct sg_call *call;           /**< weak: owner                   */
+	struct sg_sdpmap map;
+	struct stream sv[SG_SDP_MAX_MEDIA];
+	size_t sc;
+	int8_t by_mline[SG_SDP_MAX_MEDIA]; /**< browser m-line -> stream    */
+	bool browser_answered;
+	bool answered;                  /**< 200 from the phone            */
+	bool ringing_sent;
+	bool ended;                     /**< sip/ said ENDED: ref is free  */
+	int last_code;
+};
+
+static void destructor(void *arg)
+{
+	struct sg_sipcall *s = arg;
+	size_t i;
+
+	if (!s->ended)
+		(void)sg_sip_call_hangup(s->ua, s->ref);
+	for (i = 0; i < s->sc; i++) {
+		s->sv[i].dtmf = mem_deref(s->sv[i].dtmf);
+		s->sv[i].leg = mem_deref(s->sv[i].leg);
+	}
+}
+
+/* phone -> browser */
+static void leg_rtp(const struct sg_rtp_hdr *h, struct mbuf *mb, void *arg)
+{
+	struct stream *st = arg;
+
+	if (!st->active)
+		return;
+	if (sg_relay_stream_rewrite(&st->to_browser, mbuf_buf(mb),
+				    mbuf_get_left(mb), h))
+		return;        /* counted in the relay stats */
+	(void)sg_webrtc_transport_send_rtp(st->sc->tp, st->mline, mb);
+}
+
+/* The phone wants a keyframe from the browser's encoder (RFC 4585). */
+static void leg_rtcp(const struct sg_rtcp_info *ri, void *arg)
+{
+	struct stream *st = arg;
+
+	if (st->active && (ri->flags & (SG_RTCP_PLI | SG_RTCP_FIR)))
+		(void)sg_webrtc_transport_request_keyframe(st->sc->tp,
+							   st->mline);
+}
+
+static void dtmf_send(struct mbuf *mb, void *arg)
+{
+	struct stream *st = arg;
+
+	(void)sg_rtpleg_send(st->leg, mb);
+}
+
+int sg_sipcall_alloc(struct sg_sipcall **sp, const struct sg_sipcall_params *p,
+		     const struct sg_sdp *offer)
+{
+	struct sg_sip_invite inv;
+	struct sg_sipcall *s;
+	char *sdp = NULL;
+	bool video = false;
+	size_t i;
+	int err;
+
+	if (!sp || !p || !p->ua || !p->uri || !p->tp || !offer)
+		return EINVAL;
+
+	s = mem_zalloc(sizeof(*s), destructor);
+	if (!s)
+		return ENOMEM;
+	s->ua = p->ua;
+	s->ref = p->ref;
+	s->tp = p->tp;
+	s->call = p->call;
+	s->ended = true;               /* until the INVITE is out */
+	str_ncpy(s->callid, p->callid, sizeof(s->callid));
+	memset(s->by_mline, -1, sizeof(s->by_mline));
+
+	err = sg_sdpmap_plan(&s->map, offer);
+	if (err)
+		goto out;
+
+	for (i = 0; i < s->map.sc; i++) {
+		struct sg_sdpmap_stream *ms = &s->map.sv[i];
+		struct stream *st = &s->sv[i];
+		const struct sg_sdp_media *m = &offer->mediav[ms->mline];
+		struct sg_rtpleg_conf lc = {
+			.laddr = p->media_addr,
+			.port_min = p->port_min,
+			.port_max = p->port_max,
+			.clock_rate = m->fmtc ? m->fmtv[0].clock_rate : 8000,
+			.rtcp_interval_ms = p->mconf->rtcp_interval_ms,
+		};
+
+		st->sc = s;
+		st->mline = ms->mline;
+		st->video = ms->video;
+		video |= ms->video;
+		err = sg_rtpleg_alloc(&st->leg, &lc, s->callid, leg_rtp,
+				      leg_rtcp, st);
+		if (err)
+			goto out;
+		ms->port = sg_rtpleg_port(st->leg);
+		str_ncpy(ms->addr, p->media_addr, sizeof(ms->addr));
+		s->by_mline[ms->mline] = (int8_t)i;
+		++s->sc;
+	}
+
+	sdp = malloc(16384);
+	if (!sdp) {
+		err = ENOMEM;
+		goto out;
+	}
+	err = sg_sdpmap_offer(sdp, 16384, &s->map, offer);
+	if (err)
+		goto out;
+
+	inv = (struct sg_sip_invite){
+		.identity = p->identity,
+		.to = p->uri,
+		.sdp = sdp,
+		.video = video,
+		.icid = s->callid,
+	};
+	err = sg_sip_call_invite(s->ua, s->ref, &inv);
+	if (err)
+		goto out;
+	s->ended = false;
+	SG_INFO(SG_SUB_API, s->callid, "INVITE %s (%zu streams)", p->uri,
+		s->sc);
+
+ out:
+	free(sdp);
+	if (err)
+		mem_deref(s);
+	else
+		*sp = s;
+	return err;
+}
+
+/* Both directions of one stream: same codec both sides (no transcoding),
+ * telephone-event translated between the browser's and the phone's
+ * clock rates (RFC 4733 2.5). */
+static int relay_init(struct stream *st, const struct sg_sdpmap_stream *ms,
+		      const struct sg_webrtc_choice *ch)
+{
+	struct sg_relay_map tp = {0}, tb = {0};
+	uint32_t rate = ms->codec.clock_rate;
+	int err;
+
+	tp.ptv[0] = (struct sg_relay_pt){ch->codec.pt, ms->codec.pt, rate,
+		rate, false};
+	tb.ptv[0] = (struct sg_relay_pt){ms->codec.pt, ch->codec.pt, rate,
+		rate, false};
+	tp.ptc = tb.ptc = 1;
+	if (ch->tel_pt >= 0 && ms->ans_tel_pt >= 0) {
+		tp.ptv[1] = (struct sg_relay_pt){(uint8_t)ch->tel_pt,
+			(uint8_t)ms->ans_tel_pt, ch->tel_rate,
+			ms->ans_tel_rate, true};
+		tb.ptv[1] = (struct sg_relay_pt){(uint8_t)ms->ans_tel_pt,
+			(uint8_t)ch->tel_pt, ms->ans_tel_rate,
+			ch->tel_rate, true};
+		tp.ptc = tb.ptc = 2;
+	}
+	tp.in_clock = tp.out_clock = tb.in_clock = tb.out_clock = rate;
+
+	err = sg_relay_stream_init(&st->to_phone, &tp);
+	if (!err)
+		err = sg_relay_stream_init(&st->to_browser, &tb);
+	return err;
+}
+
+/* The phone's SDP (early media or answer): answer the browser with the
+ * same codecs, point the legs at the phone, start relaying. */
+static int remote_sdp(struct sg_sipcall *s, const char *text)
+{
+	const struct sg_webrtc_choice *choices = NULL;
+	int16_t pins[SG_SDP_MAX_MEDIA];
+	struct sg_sdp *ans;
+	char why[160] = "";
+	size_t i;
+	int err;
+
+	ans = malloc(sizeof(*ans));
+	if (!ans)
+		return ENOMEM;
+	err = sg_sdp_parse(ans, text, strlen(text), why, sizeof(why));
+	if (!err)
+		err = sg_sdpmap_answer(&s->map, ans, why, sizeof(why));
+	free(ans);
+	if (err) {
+		SG_WARN(SG_SUB_API, s->callid, "phone's SDP refused: %s (%m)",
+			why, err);
+		return err;
+	}
+
+	if (!s->browser_answered) {
+		sg_sdpmap_pins(&s->map, SG_SDP_MAX_MEDIA, pins);
+		err = sg_call_answer_browser(s->call, pins, &choices);
+		if (err)
+			return err;
+		s->browser_answered = true;
+	}
+
+	for (i = 0; i < s->sc; i++) {
+		struct stream *st = &s->sv[i];
+		const struct sg_sdpmap_stream *ms = &s->map.sv[i];
+
+		if (!ms->accepted) {
+			st->active = false;
+			continue;
+		}
+		err = sg_rtpleg_set_remote(st->leg, ms->raddr, ms->rport,
+					   ms->rrtcp_port, ms->rtcp_mux);
+		if (err)
+			return err;
+		if (!choices || st->active)
+			continue;    /* re-INVITE: same codecs, new address */
+
+		err = relay_init(st, ms, &choices[st->mline]);
+		if (err)
+			return err;
+		if (!st->video && ms->ans_tel_pt >= 0) {
+			struct sg_dtmf_conf dc = {
+				.pt = (uint8_t)ms->ans_tel_pt,
+				.clock_rate = ms->ans_tel_rate,
+			};
+
+			err = sg_dtmf_alloc(&st->dtmf, &dc, &st->to_phone,
+					    dtmf_send, st);
+			if (err)
+				return err;
+		}
+		st->active = true;
+		SG_INFO(SG_SUB_API, s->callid, "m-line %u: relay %s/%u to "
+			"%s:%u%s", st->mline, ms->codec.name,
+			ms->codec.clock_rate, ms->raddr, ms->rport,
+			ms->ans_tel_pt >= 0 ? " (+telephone-event)" : "");
+	}
+	return 0;
+}
+
+/* SIP status of a failed or ended call -> hangup reason for the browser */
+static const char *reason_of(const struct sg_sip_ev *ev)
+{
+	if (ev->reason && !strcmp(ev->reason, "remote-bye"))
+		return "remote-hangup";
+	if (ev->reason && !strcmp(ev->reason, "no-answer"))
+		return "no-answer";
+	switch (ev->code) {
+	case 486: case 600: return "busy";
+	case 480:           return "unavailable";
+	case 404: case 484: case 604: return "not-found";
+	case 603:           return "declined";
+	case 403:           return "forbidden";
+	case 487:           return "cancelled";
+	case 488: case 415: case 606: return "media-mismatch";
+	case 408: case 500: case 502: case 503: case 504:
+		return "network-error";
+	default:
+		return ev->code >= 200 && ev->code < 300 ? "normal" : "failed";
+	}
+}
+
+void sg_sipcall_event(struct sg_sipcall *s, const struct sg_sip_ev *ev)
+{
+	int err;
+
+	if (!s || !ev)
+		return;
+
+	switch (ev->type) {
+
+	case SG_SIP_EV_PROGRESS:
+		s->last_code = ev->code;
+		if (!s->ringing_sent) {
+			s->ringing_sent = true;
+			sg_call_notify(s->call, "ringing");
+		}
+		/* RFC 3960: 183 with SDP is early media: the browser hears it */
+		if (ev->sdp && !s->browser_answered) {
+			err = remote_sdp(s, ev->sdp);
+			if (err) {
+				(void)sg_sip_call_hangup(s->ua, s->ref);
+				sg_call_end_later(s->call, "media-mismatch",
+						  488);
+			}
+		}
+		break;
+
+	case SG_SIP_EV_ANSWERED:
+		s->last_code = ev->code;
+		if (ev->sdp) {
+			err = remote_sdp(s, ev->sdp);
+			if (err) {
+				(void)sg_sip_call_hangup(s->ua, s->ref);
+				sg_call_end_later(s->call, "media-mismatch",
+						  488);
+				break;
+			}
+		}
+		if (!s->browser_answered) {
+			/* RFC 3264: a 200 must carry the answer to our offer */
+			(void)sg_sip_call_hangup(s->ua, s->ref);
+			sg_call_end_later(s->call, "media-mismatch", 488);
+			break;
+		}
+		if (!s->answered) {
+			s->answered = true;
+			sg_call_notify(s->call, "connected");
+		}
+		break;
+
+	case SG_SIP_EV_REOFFER:
+		if (ev->sdp && s->browser_answered)
+			(void)remote_sdp(s, ev->sdp);
+		break;
+
+	case SG_SIP_EV_MESSAGE:
+		if (ev->text)
+			sg_call_chat_in(s->call, "rep", ev->text);
+		break;
+
+	case SG_SIP_EV_ENDED:
+		s->ended = true;
+		s->last_code = ev->code;
+		SG_INFO(SG_SUB_API, s->callid, "SIP call ended: %d %s%s",
+			ev->code, ev->reason ? ev->reason : "",
+			ev->by_remote ? " (far end)" : "");
+		sg_call_end_later(s->call, reason_of(ev), ev->code);
+		break;
+
+	default:
+		break;
+	}
+}
+
+void sg_sipcall_browser_rtp(struct sg_sipcall *s, unsigned mline,
+			    const struct sg_rtp_hdr *h, struct mbuf *mb)
+{
+	struct stream *st;
+
+	if (mline >= SG_SDP_MAX_MEDIA || s->by_mline[mline] < 0)
+		return;
+	st = &s->sv[s->by_mline[mline]];
+	if (!st->active)
+		return;
+	if (sg_relay_stream_rewrite(&st->to_phone, mbuf_buf(mb),
+				    mbuf_get_left(mb), h))
+		return;
+	(void)sg_rtpleg_send(st->leg, mb);
+}
+
+void sg_sipcall_browser_rtcp(struct sg_sipcall *s, unsigned mline,
+			     const struct sg_rtcp_info *ri)
+{
+	struct stream *st;
+
+	if (mline >= SG_SDP_MAX_MEDIA || s->by_mline[mline] < 0)
+		return;
+	st = &s->sv[s->by_mline[mline]];
+	/* the browser wants a keyframe from the phone's encoder */
+	if (st->active && (ri->flags & (SG_RTCP_PLI | SG_RTCP_FIR)))
+		(void)sg_rtpleg_request_keyframe(st->leg);
+}
+
+int sg_sipcall_chat(struct sg_sipcall *s, const char *text)
+{
+	if (!s->answered || s->ended)
+		return ENOTCONN;
+	return sg_sip_call_message(s->ua, s->ref, text);
+}
+
+int sg_sipcall_dtmf(struct sg_sipcall *s, const char *digits)
+{
+	size_t i;
+
+	for (i = 0; i < s->sc; i++)
+		if (s->sv[i].active && s->sv[i].dtmf)
+			return sg_dtmf_send(s->sv[i].dtmf, digits);
+	return ENOTSUP;
+}
+
+void sg_sipcall_hangup(struct sg_sipcall *s)
+{
+	if (!s->ended)
+		(void)sg_sip_call_hangup(s->ua, s->ref);
+	s->ended = true;
+}
+
+bool sg_sipcall_answered(const struct sg_sipcall *s)
+{
+	return s && s->answered;
+}
+
+int sg_sipcall_json(struct re_printf *pf, const struct sg_sipcall *s)
+{
+	int err = re_hprintf(pf, "\"sip\":{\"answered\":%s,\"code\":%d,"
+			     "\"streams\":[", s->answered ? "true" : "false",
+			     s->last_code);
+	size_t i;
+
+	for (i = 0; i < s->sc && !err; i++) {
+		struct sg_rtpleg_stats ls;
+
+		sg_rtpleg_stats(s->sv[i].leg, &ls);
+		err = re_hprintf(pf, "%s{\"mline\":%u,\"active\":%s,"
+				 "\"rx_pkts\":%llu,\"tx_pkts\":%llu,"
+				 "\"drop_src\":%llu,\"latched\":%s,"
+				 "\"relay_drop_pt\":%llu,\"telev\":%llu}",
+				 i ? "," : "", s->sv[i].mline,
+				 s->sv[i].active ? "true" : "false",
+				 (unsigned long long)ls.rx_pkts,
+				 (unsigned long long)ls.tx_pkts,
+				 (unsigned long long)ls.drop_src,
+				 ls.latched ? "true" : "false",
+				 (unsigned long long)
+				 s->sv[i].to_phone.st.drop_pt,
+				 (unsigned long long)
+				 s->sv[i].to_phone.st.telev);
+	}
+	return err | re_hprintf(pf, "]}");
+}

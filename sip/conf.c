@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include "sip/sip.h"
 
 /* "udp", "tcp" or "tls": a string in struct sg_sip_conf, checked here. */
@@ -37,6 +38,18 @@ static int check_bind(const void *val, char *msg, size_t msgsz)
 	    strspn(colon + 1, "0123456789") == strlen(colon + 1))
 		return 0;
 	(void)snprintf(msg, msgsz, "\"%s\" is not addr:port", s);
+	return EINVAL;
+}
+
+/* An IPv4 or IPv6 literal (no names: the SDP carries it as is). */
+static int check_ip(const void *val, char *msg, size_t msgsz)
+{
+	const char *s = val;
+	unsigned char buf[16];
+
+	if (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1)
+		return 0;
+	(void)snprintf(msg, msgsz, "\"%s\" is not an IP address", s);
 	return EINVAL;
 }
 
@@ -79,6 +92,12 @@ const struct sg_conf_key sg_sip_conf_keys[] = {
 	    "P-Access-Network-Info value (RFC 7315), \"\" = none"),
 	STR("user_agent", user_agent, NULL,
 	    "User-Agent header value"),
+	STR("media_addr", media_addr, check_ip,
+	    "our RTP address toward the IMS core (an IP literal)"),
+	INT("rtp_port_min", rtp_port_min, 1024, 65534,
+	    "lowest RTP port toward the IMS core (RTCP uses the next one)"),
+	INT("rtp_port_max", rtp_port_max, 1025, 65535,
+	    "highest RTP port toward the IMS core"),
 	{.name = NULL},
 };
 
@@ -103,6 +122,9 @@ void sg_sip_conf_defaults(struct sg_sip_conf *c)
 		.use_precondition = false,
 		.pani = "",
 		.user_agent = "storegw",
+		.media_addr = "127.0.0.1",
+		.rtp_port_min = 30000,
+		.rtp_port_max = 39999,
 	};
 }
 

@@ -41,6 +41,9 @@ struct sg_sip_conf {
 	bool use_precondition;        /**< RFC 3312: offer preconditions     */
 	char pani[128];               /**< P-Access-Network-Info ("" = none) */
 	char user_agent[64];
+	char media_addr[64];          /**< our RTP address toward the IMS core */
+	int rtp_port_min;             /**< RTP ports toward the IMS core       */
+	int rtp_port_max;
 };
 
 extern const struct sg_conf_key sg_sip_conf_keys[];

@@ -50,12 +50,12 @@ static int test_defaults_file_matches(void)
 static int test_every_key_documented(void)
 {
 	const struct sg_conf_key *tables[] = {sg_gw_conf_keys,
-		sg_media_conf_keys, sg_webrtc_conf_keys};
+		sg_media_conf_keys, sg_webrtc_conf_keys, sg_sip_conf_keys};
 	size_t i, len;
 	char *text = sg_test_read_file(SG_SRCDIR "/etc/storegw.conf", &len);
 
 	TEST_ASSERT(text != NULL);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		const struct sg_conf_key *k;
 
 		for (k = tables[i]; k->name; k++) {
@@ -177,6 +177,20 @@ static int test_cross(void)
 {
 	return expect("webrtc: {\n port_min = 30000;\n port_max = 20000;\n};\n",
 		      "t.conf:3:", "below port_min");
+}
+
+static int test_sip_group(void)
+{
+	int err = expect("sip: {\n enabled = true;\n};\n", "t.conf:2:",
+			 "no sip.pcscf");
+
+	if (!err)
+		err = expect("sip: { rtp_port_min = 40000;\n rtp_port_max = 30000;"
+			     " };\n", "t.conf:2:", "below rtp_port_min");
+	if (!err)
+		err = expect("sip: { media_addr = \"ims.example\"; };\n",
+			     "t.conf:1:", "not an IP address");
+	return err;
 }
 
 static int test_missing_file(void)
@@ -427,6 +441,7 @@ const struct sg_test sg_tests_conf[] = {
 	{"check_fn", test_check_fn},
 	{"too_long", test_too_long},
 	{"cross", test_cross},
+	{"sip_group", test_sip_group},
 	{"missing_file", test_missing_file},
 	{"stores_valid", test_stores_valid},
 	{"stores_errors", test_stores_errors},

@@ -34,10 +34,13 @@ static int test_conf_table(void)
 	TEST_ASSERT(c.use_100rel && !c.use_precondition);
 	TEST_STREQ(c.pani, "");
 	TEST_STREQ(c.user_agent, "storegw");
+	TEST_STREQ(c.media_addr, "127.0.0.1");
+	TEST_EQ(c.rtp_port_min, 30000);
+	TEST_EQ(c.rtp_port_max, 39999);
 
 	for (k = sg_sip_conf_keys; k->name; k++)
 		TEST_ASSERT(k->doc && k->doc[0]);
-	TEST_EQ(k - sg_sip_conf_keys, 12);
+	TEST_EQ(k - sg_sip_conf_keys, 15);
 
 	k = key("reg_expires_s");
 	TEST_ASSERT(k && k->type == SG_CONF_INT && k->min == 60 &&

@@ -1,0 +1,59 @@
+/* gw/ private: the SIP target of a call: the IMS leg and its media relay. */
+#ifndef SG_SIPCALL_H
+#define SG_SIPCALL_H
+
+#include "media/media.h"
+#include "sip/sip.h"
+#include "webrtc/webrtc.h"
+
+struct sg_call;
+struct sg_sipcall;
+
+/** What a call hands its SIP target. */
+struct sg_sipcall_params {
+	struct sg_sip_ua *ua;
+	uint32_t ref;                    /**< call_ref in sip/ events       */
+	unsigned identity;               /**< the store's IMS identity      */
+	const char *uri;                 /**< "tel:+4930..." from the dial plan */
+	const char *callid;              /**< log id                        */
+	const struct sg_media_conf *mconf;
+	const char *media_addr;          /**< IMS-side RTP address          */
+	uint16_t port_min, port_max;     /**< IMS-side RTP ports            */
+	struct sg_webrtc_transport *tp;  /**< the browser leg (weak)        */
+	struct sg_call *call;            /**< owner (weak)                  */
+};
+
+/** Plan, open the IMS-side RTP legs and send the INVITE. */
+int sg_sipcall_alloc(struct sg_sipcall **sp, const struct sg_sipcall_params *p,
+		     const struct sg_sdp *browser_offer);
+/** An event of sip/ for this call (the caller matched call_ref). */
+void sg_sipcall_event(struct sg_sipcall *s, const struct sg_sip_ev *ev);
+/** Media and feedback from the browser leg. */
+void sg_sipcall_browser_rtp(struct sg_sipcall *s, unsigned mline,
+			    const struct sg_rtp_hdr *h, struct mbuf *mb);
+void sg_sipcall_browser_rtcp(struct sg_sipcall *s, unsigned mline,
+			     const struct sg_rtcp_info *ri);
+int sg_sipcall_chat(struct sg_sipcall *s, const char *text);
+int sg_sipcall_dtmf(struct sg_sipcall *s, const char *digits);
+/** CANCEL/BYE toward the phone (the call ends at once on our side). */
+void sg_sipcall_hangup(struct sg_sipcall *s);
+bool sg_sipcall_answered(const struct sg_sipcall *s);
+int sg_sipcall_json(struct re_printf *pf, const struct sg_sipcall *s);
+
+/* ---- what gw/call.c offers its SIP target ------------------------------ */
+
+/**
+ * Answer the browser now, with the payload types pinned to what the phone
+ * chose (sdpmap pins); fills choices for the relay. Starts the browser
+ * transport. 0 or an errno (the call reports the error itself).
+ */
+int sg_call_answer_browser(struct sg_call *call, const int16_t *pin_pt,
+			   const struct sg_webrtc_choice **choices);
+/** Tell the browser something: "ringing", "connected". */
+void sg_call_notify(struct sg_call *call, const char *type);
+/** A chat line from the far end. */
+void sg_call_chat_in(struct sg_call *call, const char *from, const char *text);
+/** End the call from a callback (deferred): hangup {reason, code}. */
+void sg_call_end_later(struct sg_call *call, const char *reason, int code);
+
+#endif
