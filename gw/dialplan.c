@@ -111,7 +111,7 @@ int sg_dialplan_normalise(const struct sg_dialplan_conf *dp,
 {
 	char raw[DIALLED_MAX + 1], d[DIALLED_MAX + 1];
 	const char *p, *rest;
-	size_t i, n = 0, digits;
+	size_t i, n = 0, digits, iplen;
 	int err;
 
 	if (!dp || !dialled || !e164 || !e164sz)
@@ -124,17 +124,16 @@ int sg_dialplan_normalise(const struct sg_dialplan_conf *dp,
 	err = strip_uri(dialled, raw, sizeof(raw), why, whysz);
 	if (err)
 		return err;
+	iplen = strlen(dp->international_prefix);
 
 	/* drop separators; keep digits and one leading '+'. "+49 (0)30 ..."
 	 * writes the national trunk prefix beside the country code (ITU-T
-	 * E.123 section 2.7 advises against it, people write it anyway): an
+	 * E.123 advises against it, people write it anyway): an
 	 * "(0)" after an international start is dropped, not dialled. */
 	for (p = raw; *p; p++) {
-		bool intl = n > 0 && (d[0] == '+' ||
-			    (dp->international_prefix[0] &&
-			     !strncmp(d, dp->international_prefix,
-				      strlen(dp->international_prefix)) &&
-			     n > strlen(dp->international_prefix)));
+		bool intl = n > 0 && ((d[0] == '+' && n > 1) ||
+			    (iplen && n > iplen &&
+			     !strncmp(d, dp->international_prefix, iplen)));
 
 		if (intl && !strncmp(p, "(0)", 3)) {
 			p += 2;
