@@ -35,15 +35,21 @@ function mediaPorts(n = 40) {
   return r;
 }
 
-// Write a config file; groups is {gw:{..}, media:{..}, webrtc:{..}}.
+// Write a config file; groups is {gw:{..}, media:{..}, webrtc:{..}, sip:{..},
+// stores:[{..}, ..]}: an object is a group, an array of objects a list of
+// groups (libconfig "( {..}, {..} )").
 function writeConf(name, groups) {
   const fmt = (v) => Array.isArray(v) ? `[${v.map(fmt).join(', ')}]`
     : typeof v === 'string' ? JSON.stringify(v) : String(v);
+  const group = (keys, indent) => Object.entries(keys)
+    .map(([k, v]) => `${indent}${k} = ${fmt(v)};\n`).join('');
   let text = '';
   for (const [g, keys] of Object.entries(groups)) {
-    text += `${g}: {\n`;
-    for (const [k, v] of Object.entries(keys)) text += `  ${k} = ${fmt(v)};\n`;
-    text += '};\n';
+    if (Array.isArray(keys)) {
+      text += `${g}: (\n${keys.map((k) => `  {\n${group(k, '    ')}  }`).join(',\n')}\n);\n`;
+    } else {
+      text += `${g}: {\n${group(keys, '  ')}};\n`;
+    }
   }
   const file = path.join(OUTDIR, name);
   fs.writeFileSync(file, text);
@@ -55,6 +61,7 @@ async function startGateway(name, groups = {}) {
   const httpPort = await freePort();
   const [pmin, pmax] = mediaPorts();
   const conf = {
+    ...groups,
     gw: { log_level: 'info', ...(groups.gw || {}) },
     media: { ...(groups.media || {}) },
     webrtc: { listen: `127.0.0.1:${httpPort}`, port_min: pmin, port_max: pmax,
