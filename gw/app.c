@@ -161,6 +161,29 @@ static struct sg_call *call_by_ref(struct sg_app *app, uint32_t ref)
 	return NULL;
 }
 
+/* The SIP call to the E.164 number in a From URI ("sip:+4930123@ims.test",
+ * "tel:+4930123"): where a phone's out-of-dialog MESSAGE belongs. The
+ * newest call wins when several reach the same number. */
+static struct sg_call *call_by_peer(struct sg_app *app, const char *from)
+{
+	struct sg_call *found = NULL;
+	char user[SG_E164_BUF + 1];
+	const char *p = strchr(from, ':');
+	size_t n;
+	struct le *le;
+
+	p = p ? p + 1 : from;
+	n = strcspn(p, "@;>");
+	if (!n || n >= sizeof(user))
+		return NULL;
+	memcpy(user, p, n);
+	user[n] = '\0';
+	for (le = app->calls.head; le; le = le->next)
+		if (!strcmp(sg_call_peer(le->data), user))
+			found = le->data;
+	return found;
+}
+
 /* In the main loop: an event of the SIP thread. */
 static void sip_event(const struct sg_sip_ev *ev, void *arg)
 {
@@ -182,7 +205,9 @@ static void sip_event(const struct sg_sip_ev *ev, void *arg)
 		return;
 	}
 
-	call = call_by_ref(app, ev->call_ref);
+	call = ev->call_ref ? call_by_ref(app, ev->call_ref) :
+		ev->type == SG_SIP_EV_MESSAGE && ev->from ?
+		call_by_peer(app, ev->from) : NULL;
 	if (call)
 		sg_call_sip_event(call, ev);
 }

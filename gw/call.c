@@ -547,6 +547,11 @@ int sg_call_json(struct re_printf *pf, const struct sg_call *call)
 	return err | re_hprintf(pf, "}");
 }
 
+const char *sg_call_peer(const struct sg_call *call)
+{
+	return call->adm.target == SG_TARGET_SIP ? call->adm.e164 : "";
+}
+
 uint32_t sg_call_ref(const struct sg_call *call)
 {
 	return call->ref;

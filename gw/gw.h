@@ -121,6 +121,8 @@ const char *sg_call_id(const struct sg_call *call);
 const struct sg_webrtc_client *sg_call_client(const struct sg_call *call);
 /** The list element by which the app's call list owns the call. */
 struct le *sg_call_le(struct sg_call *call);
+/** The E.164 number a SIP call reaches ("" for other targets). */
+const char *sg_call_peer(const struct sg_call *call);
 /** The call's reference toward sip/ (0: not a SIP call). */
 uint32_t sg_call_ref(const struct sg_call *call);
 struct sg_sip_ev;

@@ -89,7 +89,8 @@ enum sg_sip_ev_type {
 	SG_SIP_EV_PROGRESS,   /**< 18x on an outgoing call (sdp if early media) */
 	SG_SIP_EV_ANSWERED,   /**< 200 to our INVITE (sdp = the answer)       */
 	SG_SIP_EV_ENDED,      /**< the call is over (code/reason say why)     */
-	SG_SIP_EV_MESSAGE,    /**< SIP MESSAGE in a call's dialog (call_ref)  */
+	SG_SIP_EV_MESSAGE,    /**< SIP MESSAGE: in a call's dialog (call_ref),
+				   or outside any (call_ref 0, from says who) */
 	SG_SIP_EV_DTMF,       /**< INFO dtmf or similar from the far end      */
 	SG_SIP_EV_REOFFER,    /**< the far end changed the session (hold...)  */
 };

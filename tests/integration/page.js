@@ -30,7 +30,8 @@ window.sg = {
     });
   },
   // Place a call: returns ids; media flows into window.sg.calls[id].
-  async call(c, id, to, { video = true, audio = true } = {}) {
+  call(c, id, to, opts) { return sg.callWith(c, id, to, opts || {}); },
+  async callWith(c, id, to, { video = true, audio = true, token } = {}) {
     const stream = await navigator.mediaDevices.getUserMedia({ audio, video });
     const pc = new RTCPeerConnection();
     stream.getTracks().forEach((t) => pc.addTrack(t, stream));
@@ -48,7 +49,7 @@ window.sg = {
     };
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
-    c.ws.send(JSON.stringify({ type: 'call', call: id, to,
+    c.ws.send(JSON.stringify({ type: 'call', call: id, to, token,
       media: video ? 'video' : 'audio', sdp: pc.localDescription.sdp }));
     const ans = await sg.next(c, (m) => m.call === id &&
       (m.type === 'answer' || m.type === 'error'));

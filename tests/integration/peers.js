@@ -22,7 +22,7 @@ function start(name, cmd, args) {
   proc.stderr.on('data', (d) => { p.err += d.toString(); log.write(d); });
   p.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
   p.send = (line) => proc.stdin.write(`${line}\n`);
-  p.lines = () => p.out.split('\n').filter(Boolean);
+  p.lines = () => (p.out + '\n' + p.err).split('\n').filter(Boolean);
   p.has = (re) => p.lines().find((l) => re.test(l));
   p.wait = (re, ms, what) => waitFor(() => p.has(re), ms || 5000,
     `${name}: ${what || re}\n--- ${name} stdout:\n${p.out}`);
@@ -68,4 +68,75 @@ async function sippeer(name, k, user, extra = []) {
   return p;
 }
 
-module.exports = { BUILDDIR, start, stop, startKamailio, stopKamailio, sippeer };
+// ctrl_tcp speaks netstrings "len:json,"; events and command replies.
+function ctrlClient(port) {
+  const net = require('net');
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1', () => resolve(c));
+    const c = { sock, events: [], buf: '' };
+    sock.on('data', (d) => {
+      c.buf += d.toString();
+      for (;;) {
+        const colon = c.buf.indexOf(':');
+        if (colon < 0) break;
+        const len = Number(c.buf.slice(0, colon));
+        if (c.buf.length < colon + 1 + len + 1) break;
+        const body = c.buf.slice(colon + 1, colon + 1 + len);
+        c.buf = c.buf.slice(colon + 1 + len + 1);
+        try { c.events.push(JSON.parse(body)); } catch (e) { /* not JSON */ }
+      }
+    });
+    sock.on('error', reject);
+    c.command = (command, params = '') => {
+      const body = JSON.stringify({ command, params, token: String(Date.now()) });
+      sock.write(`${Buffer.byteLength(body)}:${body},`);
+    };
+    c.close = () => sock.destroy();
+  });
+}
+
+// baresip as the rep's phone: registered through Kamailio, auto-answer,
+// a 440 Hz tone and a synthetic video, RTP statistics at hang-up; events
+// (DTMF, call state) come over ctrl_tcp.
+async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/8000/1',
+  video = 'VP8', answer = 'auto', contact = '' } = {}) {
+  const dir = fs.mkdtempSync(path.join(lib.OUTDIR, `${name}-`));
+  const sipPort = await freePort();
+  const ctrlPort = await freePort();
+  fs.writeFileSync(path.join(dir, 'config'), [
+    'poll_method epoll',
+    `sip_listen 127.0.0.1:${sipPort}`,
+    'net_interface 127.0.0.1',
+    'audio_source ausine,440',
+    'audio_player aubridge,nil',
+    'audio_alert aubridge,nil',
+    'ausrc_srate 48000',
+    'ausrc_channels 2',
+    'video_source fakevideo,nil',
+    'video_display fakevideo,nil',
+    'video_size 320x240',
+    'video_fps 15',
+    'rtp_stats yes',
+    `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
+    'module_path /usr/lib/baresip/modules',
+    'module g711.so', 'module opus.so', 'module vp8.so', 'module ausine.so',
+    'module aubridge.so', 'module fakevideo.so', 'module ctrl_tcp.so',
+    'module stdio.so', 'module menu.so', 'module contact.so',
+    'module_app account.so',
+    '',
+  ].join('\n'));
+  fs.writeFileSync(path.join(dir, 'accounts'),
+    `<sip:${user}@ims.test>;auth_user=${user};auth_pass=${password};` +
+    `outbound="${k.uri}";regint=600;answermode=${answer};` +
+    `audio_codecs=${audio};video_codecs=${video}\n`);
+  fs.writeFileSync(path.join(dir, 'contacts'), contact ? `"peer" <${contact}>\n` : '');
+  const p = start(name, '/usr/bin/baresip', ['-f', dir]);
+  p.dir = dir;
+  await waitFor(() => /registered successfully|200 OK/.test(p.out + p.err) ||
+    p.proc.exitCode !== null, 10000, `${name} registered:\n${p.out}\n${p.err}`);
+  assert(p.proc.exitCode === null, `${name} runs:\n${p.out}\n${p.err}`);
+  p.ctrl = await ctrlClient(ctrlPort);
+  return p;
+}
+
+module.exports = { BUILDDIR, start, stop, startKamailio, stopKamailio, sippeer, baresip };
