@@ -1,4 +1,5 @@
 /* GET /metrics (Prometheus text format) and the JSON admin API. */
+#include <stddef.h>
 #include <string.h>
 #include <re.h>
 #include "gw/gw.h"
@@ -15,6 +16,99 @@ static bool allowed(const struct sg_conf *conf, const struct sa *peer)
 			return true;
 	}
 	return false;
+}
+
+static const char *const refusal_names[SG_STORE_REFUSED_COUNT] = {
+	"rate-ip", "rate", "busy", "token", "dialplan",
+};
+
+/* Per-store series, one metric at a time (Prometheus text format groups
+ * the samples of a metric). Store ids come from the config, not from
+ * outside: safe as label values. */
+static const struct {
+	const char *name, *type, *help;
+	size_t off;
+} store_series[] = {
+	{"store_calls_active", "gauge", "Calls in progress per store.",
+	 offsetof(struct sg_store_stats, active)},
+	{"store_attempts_total", "counter", "Call attempts per store.",
+	 offsetof(struct sg_store_stats, attempts)},
+	{"store_admitted_total", "counter", "Calls admitted per store.",
+	 offsetof(struct sg_store_stats, admitted)},
+};
+
+static int print_stores(struct re_printf *pf, struct sg_app *app)
+{
+	struct sg_stores *stores = sg_app_stores(app);
+	size_t i, j, n = stores ? sg_stores_count(stores) : 0;
+	struct sg_store_stats st;
+	int err = 0, r;
+
+	if (!n)
+		return 0;
+	err |= re_hprintf(pf, "# HELP storegw_ims_registered Whether the "
+			  "store's IMS identity is registered.\n"
+			  "# TYPE storegw_ims_registered gauge\n");
+	for (i = 0; i < n; i++)
+		err |= re_hprintf(pf, "storegw_ims_registered{store=\"%s\"} "
+				  "%d\n", sg_store_id(sg_stores_at(stores, i)),
+				  sg_app_reg_state(app, i) == SG_SIP_REG_OK);
+
+	for (j = 0; j < sizeof(store_series) / sizeof(store_series[0]); j++) {
+		err |= re_hprintf(pf, "# HELP storegw_%s %s\n# TYPE storegw_%s"
+				  " %s\n", store_series[j].name,
+				  store_series[j].help, store_series[j].name,
+				  store_series[j].type);
+		for (i = 0; i < n; i++) {
+			uint64_t v;
+
+			sg_store_stats(sg_stores_at(stores, i), &st);
+			memcpy(&v, (const char *)&st + store_series[j].off,
+			       sizeof(v));
+			err |= re_hprintf(pf, "storegw_%s{store=\"%s\"} %llu\n",
+					  store_series[j].name,
+					  sg_store_id(sg_stores_at(stores, i)),
+					  (unsigned long long)v);
+		}
+	}
+
+	err |= re_hprintf(pf, "# HELP storegw_store_refused_total Calls "
+			  "refused per store and reason.\n"
+			  "# TYPE storegw_store_refused_total counter\n");
+	for (i = 0; i < n; i++) {
+		sg_store_stats(sg_stores_at(stores, i), &st);
+		for (r = 0; r < SG_STORE_REFUSED_COUNT; r++)
+			err |= re_hprintf(pf, "storegw_store_refused_total{"
+					  "store=\"%s\",reason=\"%s\"} %llu\n",
+					  sg_store_id(sg_stores_at(stores, i)),
+					  refusal_names[r],
+					  (unsigned long long)st.refused[r]);
+	}
+	return err;
+}
+
+static int print_stores_json(struct re_printf *pf, struct sg_app *app)
+{
+	struct sg_stores *stores = sg_app_stores(app);
+	size_t i, n = stores ? sg_stores_count(stores) : 0;
+	int err = re_hprintf(pf, "{\"stores\":[");
+
+	for (i = 0; i < n && !err; i++) {
+		struct sg_store *st = sg_stores_at(stores, i);
+		struct sg_store_stats ss;
+
+		sg_store_stats(st, &ss);
+		err = re_hprintf(pf, "%s{\"id\":\"%s\",\"ims\":\"%s\","
+				 "\"active\":%llu,\"attempts\":%llu,"
+				 "\"admitted\":%llu,\"tokens_ok\":%llu}",
+				 i ? "," : "", sg_store_id(st),
+				 sg_sip_reg_state_name(sg_app_reg_state(app, i)),
+				 (unsigned long long)ss.active,
+				 (unsigned long long)ss.attempts,
+				 (unsigned long long)ss.admitted,
+				 (unsigned long long)ss.tokens_ok);
+	}
+	return err | re_hprintf(pf, "]}\n");
 }
 
 static int print_metrics(struct re_printf *pf, struct sg_app *app)
@@ -68,7 +162,7 @@ static int print_metrics(struct re_printf *pf, struct sg_app *app)
 	  m.pli_sent);
 #undef G
 #undef C
-	return err;
+	return err | print_stores(pf, app);
 }
 
 static int print_calls(struct re_printf *pf, struct sg_app *app)
@@ -107,6 +201,9 @@ bool sg_metrics_http(struct sg_app *app, struct http_conn *conn,
 	else if (!pl_strcmp(&msg->path, "/api/v1/admin/calls"))
 		http_creply(conn, 200, "OK", "application/json", "%H",
 			    print_calls, app);
+	else if (!pl_strcmp(&msg->path, "/api/v1/admin/stores"))
+		http_creply(conn, 200, "OK", "application/json", "%H",
+			    print_stores_json, app);
 	else
 		http_ereply(conn, 404, "Not Found");
 	return true;

@@ -185,6 +185,14 @@ async function refused() {
     await silent.wait(/CANCEL/, 3000, 'CANCEL at the silent phone');
     const m = await lib.metrics(gw);
     assert(m.calls_active === 0, `no call left (${m.calls_active})`);
+    const text = (await lib.httpGet(`${gw.url}/metrics`)).text;
+    assert(/storegw_ims_registered\{store="demo"\} 1/.test(text), 'registration in /metrics');
+    const refused = (re) => Number((re.exec(text) || [0, -1])[1]);
+    assert(refused(/storegw_store_refused_total\{store="demo",reason="dialplan"\} (\d+)/) >= 3,
+      'dial-plan refusals counted');
+    const stores = JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/stores`)).text);
+    assert(stores.stores[0].id === 'demo' && stores.stores[0].ims === 'OK' &&
+      stores.stores[0].attempts >= 2, `admin stores (${JSON.stringify(stores)})`);
   } finally {
     if (c) c.ws.close();
     if (gw) await stopGateway(gw);
