@@ -56,52 +56,57 @@ static void destructor(void *arg)
 	SG_INFO(SG_SUB_API, call->id, "call freed");
 }
 
-/* Send {type, call, k1: v1, k2: v2} (values strings, NULL ends). */
-static int send_msg(struct sg_call *call, const char *type, ...)
+/* A message {type, call} to fill in; NULL when there is no client. */
+static struct odict *msg_alloc(const struct sg_call *call, const char *type)
 {
 	struct odict *o = NULL;
-	const char *k;
-	va_list ap;
-	int err;
 
-	if (!call->cli)
+	if (!call->cli || odict_alloc(&o, 8))
+		return NULL;
+	if (odict_entry_add(o, "type", ODICT_STRING, type) ||
+	    odict_entry_add(o, "call", ODICT_STRING, call->callid))
+		o = mem_deref(o);
+	return o;
+}
+
+static int msg_send(struct sg_call *call, struct odict *o, int err)
+{
+	if (!o)
 		return ENOTCONN;
-	err = odict_alloc(&o, 8);
-	if (err)
-		return err;
-	err = odict_entry_add(o, "type", ODICT_STRING, type);
-	err |= odict_entry_add(o, "call", ODICT_STRING, call->callid);
-	va_start(ap, type);
-	while (!err && (k = va_arg(ap, const char *))) {
-		const char *v = va_arg(ap, const char *);
-
-		err = odict_entry_add(o, k, ODICT_STRING, v);
-	}
-	va_end(ap);
 	if (!err)
 		err = sg_webrtc_client_send(call->cli, o);
 	mem_deref(o);
 	return err;
 }
 
+/* Send {type, call, k1: v1, k2: v2} (values strings, NULL ends). */
+static int send_msg(struct sg_call *call, const char *type, ...)
+{
+	struct odict *o = msg_alloc(call, type);
+	const char *k;
+	va_list ap;
+	int err = 0;
+
+	va_start(ap, type);
+	while (o && !err && (k = va_arg(ap, const char *))) {
+		const char *v = va_arg(ap, const char *);
+
+		err = odict_entry_add(o, k, ODICT_STRING, v);
+	}
+	va_end(ap);
+	return msg_send(call, o, err);
+}
+
 static int send_hangup(struct sg_call *call, const char *reason, int code)
 {
-	struct odict *o = NULL;
-	int err;
+	struct odict *o = msg_alloc(call, "hangup");
+	int err = 0;
 
-	if (!call->cli)
-		return ENOTCONN;
-	err = odict_alloc(&o, 8);
-	if (err)
-		return err;
-	err = odict_entry_add(o, "type", ODICT_STRING, "hangup");
-	err |= odict_entry_add(o, "call", ODICT_STRING, call->callid);
-	err |= odict_entry_add(o, "reason", ODICT_STRING, reason);
-	err |= odict_entry_add(o, "code", ODICT_INT, (int64_t)code);
-	if (!err)
-		err = sg_webrtc_client_send(call->cli, o);
-	mem_deref(o);
-	return err;
+	if (o) {
+		err = odict_entry_add(o, "reason", ODICT_STRING, reason);
+		err |= odict_entry_add(o, "code", ODICT_INT, (int64_t)code);
+	}
+	return msg_send(call, o, err);
 }
 
 void sg_call_end(struct sg_call *call, const char *reason, int code,

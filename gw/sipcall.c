@@ -287,6 +287,13 @@ static const char *reason_of(const struct sg_sip_ev *ev)
 	}
 }
 
+/* The phone's media cannot be relayed to the browser: end both legs. */
+static void media_failed(struct sg_sipcall *s)
+{
+	(void)sg_sip_call_hangup(s->ua, s->ref);
+	sg_call_end_later(s->call, "media-mismatch", 488);
+}
+
 void sg_sipcall_event(struct sg_sipcall *s, const struct sg_sip_ev *ev)
 {
 	int err;
@@ -303,31 +310,16 @@ void sg_sipcall_event(struct sg_sipcall *s, const struct sg_sip_ev *ev)
 			sg_call_notify(s->call, "ringing");
 		}
 		/* RFC 3960: 183 with SDP is early media: the browser hears it */
-		if (ev->sdp && !s->browser_answered) {
-			err = remote_sdp(s, ev->sdp);
-			if (err) {
-				(void)sg_sip_call_hangup(s->ua, s->ref);
-				sg_call_end_later(s->call, "media-mismatch",
-						  488);
-			}
-		}
+		if (ev->sdp && !s->browser_answered && remote_sdp(s, ev->sdp))
+			media_failed(s);
 		break;
 
 	case SG_SIP_EV_ANSWERED:
 		s->last_code = ev->code;
-		if (ev->sdp) {
-			err = remote_sdp(s, ev->sdp);
-			if (err) {
-				(void)sg_sip_call_hangup(s->ua, s->ref);
-				sg_call_end_later(s->call, "media-mismatch",
-						  488);
-				break;
-			}
-		}
-		if (!s->browser_answered) {
-			/* RFC 3264: a 200 must carry the answer to our offer */
-			(void)sg_sip_call_hangup(s->ua, s->ref);
-			sg_call_end_later(s->call, "media-mismatch", 488);
+		/* RFC 3264: a 200 must carry the answer to our offer */
+		err = ev->sdp ? remote_sdp(s, ev->sdp) : 0;
+		if (err || !s->browser_answered) {
+			media_failed(s);
 			break;
 		}
 		if (!s->answered) {

@@ -5,35 +5,13 @@ const dgram = require('dgram');
 const net = require('net');
 const fs = require('fs');
 const path = require('path');
-const WebSocket = require('ws');
-const { startGateway, stopGateway, newPage, metrics, assert, waitFor, sleep, httpGet } =
-  require('./lib');
+const { startGateway, stopGateway, newPage, metrics, assert, waitFor, sleep, httpGet,
+  wsClient } = require('./lib');
 
 const OFFER = fs.readFileSync(process.env.SG_FIXTURES
   ? path.join(process.env.SG_FIXTURES, 'chromium-156-offer-audio-video.sdp')
   : path.join(__dirname, '../fixtures/chromium-156-offer-audio-video.sdp'), 'utf8');
 
-function wsClient(url) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const q = []; const waiters = [];
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString());
-      const w = waiters.shift();
-      if (w) w(m); else q.push(m);
-    });
-    ws.on('open', () => resolve({
-      ws,
-      send: (o) => ws.send(typeof o === 'string' ? o : JSON.stringify(o)),
-      next: (ms = 5000) => (q.length ? Promise.resolve(q.shift())
-        : new Promise((res, rej) => {
-          const t = setTimeout(() => rej(new Error('no reply')), ms);
-          waiters.push((m) => { clearTimeout(t); res(m); });
-        })),
-    }));
-    ws.on('error', reject);
-  });
-}
 
 async function framesNow(page) {
   return (await page.evaluate(() => sg.stats('a'))).video.framesDecoded;

@@ -4,7 +4,7 @@
 'use strict';
 const crypto = require('crypto');
 const lib = require('./lib');
-const { startGateway, stopGateway, newPage, assert, waitFor, sleep, freePort } = lib;
+const { startGateway, stopGateway, newPage, assert, waitFor, sleep, freePort, wsClient } = lib;
 const { startKamailio, stopKamailio, baresip, sippeer, stop } = require('./peers');
 
 
@@ -238,28 +238,6 @@ async function pcscfDown() {
   }
 }
 
-function wsClient(url) {
-  const WebSocket = require('ws');
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const q = []; const waiters = [];
-    ws.on('message', (d) => {
-      const m = JSON.parse(d.toString());
-      const w = waiters.shift();
-      if (w) w(m); else q.push(m);
-    });
-    ws.on('open', () => resolve({
-      ws,
-      send: (o) => ws.send(JSON.stringify(o)),
-      next: (ms = 5000) => (q.length ? Promise.resolve(q.shift())
-        : new Promise((res, rej) => {
-          const t = setTimeout(() => rej(new Error('no reply in time')), ms);
-          waiters.push((m) => { clearTimeout(t); res(m); });
-        })),
-    }));
-    ws.on('error', reject);
-  });
-}
 
 module.exports = [
   { name: 'browser_to_phone', fn: browserToPhone, timeout: 90000 },

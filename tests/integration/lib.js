@@ -162,7 +162,33 @@ async function waitFor(fn, timeoutMs, what) {
   }
 }
 
+// A WebSocket API client outside the browser: send objects (or raw
+// text), take replies in order.
+function wsClient(url) {
+  const WebSocket = require('ws');
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const q = []; const waiters = [];
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString());
+      const w = waiters.shift();
+      if (w) w(m); else q.push(m);
+    });
+    ws.on('open', () => resolve({
+      ws,
+      send: (o) => ws.send(typeof o === 'string' ? o : JSON.stringify(o)),
+      next: (ms = 5000) => (q.length ? Promise.resolve(q.shift())
+        : new Promise((res, rej) => {
+          const t = setTimeout(() => rej(new Error('no reply in time')), ms);
+          waiters.push((m) => { clearTimeout(t); res(m); });
+        })),
+    }));
+    ws.on('error', reject);
+  });
+}
+
 module.exports = {
+  wsClient,
   STOREGW, OUTDIR, sleep, freePort, writeConf, startGateway, stopGateway,
   httpGet, metrics, newPage, cleanup, assert, waitFor, getBrowser,
 };
