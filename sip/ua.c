@@ -25,7 +25,10 @@ struct cmd;
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/msg_header.h>
 
+#include <openssl/crypto.h>
+
 #include "sip/ua.h"
+#include "sip/akaauth.h"
 
 #define MAX_IDS      64          /* identities per UA (one per store) */
 #define SHUTDOWN_MS  3000        /* bounded wait for nua_shutdown     */
@@ -147,19 +150,38 @@ static void reg_emit(struct reg *r, enum sg_sip_reg_state st, int code,
 	emit(r->ua, &ev);
 }
 
+/* REGISTER on r->nh; authz: our own (Proxy-)Authorization value or NULL;
+ * call_id: keep this Call-ID or NULL. */
+static void reg_request(struct reg *r, bool proxy_authz, const char *authz,
+			const char *call_id)
+{
+	char user[128], feat[160], exp[16];
+
+	(void)sg_sip_uri_user(user, sizeof(user), r->id.impu);
+	(void)sg_sip_hdr_features(feat, sizeof(feat), false);
+	(void)snprintf(exp, sizeof(exp), "%d", r->expires);
+	nua_register(r->nh,
+		     TAG_IF(user[0], NUTAG_M_USERNAME(user)),
+		     TAG_IF(r->id.display[0], NUTAG_M_DISPLAY(r->id.display)),
+		     NUTAG_M_FEATURES(feat),
+		     SIPTAG_EXPIRES_STR(exp),
+		     TAG_IF(authz && !proxy_authz,
+			    SIPTAG_AUTHORIZATION_STR(authz)),
+		     TAG_IF(authz && proxy_authz,
+			    SIPTAG_PROXY_AUTHORIZATION_STR(authz)),
+		     TAG_IF(call_id, SIPTAG_CALL_ID_STR(call_id)),
+		     TAG_END());
+}
+
 static void reg_send(struct reg *r)
 {
 	struct sg_sip_ua *ua = r->ua;
-	char user[128], feat[160], exp[16];
 	const char *proxy = pcscf_of(r);
 
 	if (r->nh) {
 		nua_handle_bind(r->nh, NULL);
 		nua_handle_destroy(r->nh);
 	}
-	(void)sg_sip_uri_user(user, sizeof(user), r->id.impu);
-	(void)sg_sip_hdr_features(feat, sizeof(feat), false);
-	(void)snprintf(exp, sizeof(exp), "%d", r->expires);
 	r->auth_tries = 0;
 	r->unregistering = false;
 
@@ -178,12 +200,7 @@ static void reg_send(struct reg *r)
 		nua_set_hparams(r->nh, NUTAG_PROXY(proxy), TAG_END());
 	if (r->state != SG_SIP_REG_TRYING)
 		reg_emit(r, SG_SIP_REG_TRYING, 0, "registering", NULL);
-	nua_register(r->nh,
-		     TAG_IF(user[0], NUTAG_M_USERNAME(user)),
-		     TAG_IF(r->id.display[0], NUTAG_M_DISPLAY(r->id.display)),
-		     NUTAG_M_FEATURES(feat),
-		     SIPTAG_EXPIRES_STR(exp),
-		     TAG_END());
+	reg_request(r, false, NULL, NULL);
 }
 
 static void reg_retry_cb(su_root_magic_t *m, su_timer_t *t, struct hctx *h)
@@ -230,6 +247,90 @@ static void assoc_uris(sip_t const *sip, char *buf, size_t sz)
 	}
 }
 
+/* TS 24.229 5.1.1.2.1: the REGISTER Request-URI is the home domain. */
+static int registrar_uri(char *buf, size_t sz, const char *impu)
+{
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	url_t *u = url_make(home, impu);
+	int n = -1;
+
+	if (u && u->url_host)
+		n = snprintf(buf, sz, "%s:%s%s%s",
+			     u->url_type == url_sips ? "sips" : "sip",
+			     u->url_host, u->url_port ? ":" : "",
+			     u->url_port ? u->url_port : "");
+	su_home_deinit(home);
+	return (n < 0 || (size_t)n >= sz) ? EINVAL : 0;
+}
+
+static void chal_param(char *buf, size_t sz, msg_auth_t const *au,
+		       const char *name)
+{
+	const char *v = msg_params_find(au->au_params, name);
+
+	if (!v || sg_sip_unquote(buf, sz, v))
+		buf[0] = '\0';
+}
+
+/*
+ * RFC 3310 3.2 / TS 24.229 5.1.1.5: answer a Digest-AKAv1-MD5 challenge
+ * ourselves (sofia's digest client refuses the algorithm, so it caches
+ * nothing and adds no header of its own): RES is the digest password;
+ * on a sync failure the answer carries AUTS and an empty password (3.4)
+ * and a fresh challenge follows. A wrong MAC-A means the network is not
+ * authentic (TS 33.102 6.3.3): nothing is sent.
+ */
+static void reg_aka(struct reg *r, int status, sip_t const *sip,
+		    msg_auth_t const *au)
+{
+	struct sg_sip_akachal ch;
+	struct sg_sip_akareq rq = {.method = "REGISTER", .nc = 1};
+	char authz[1024], uri[192];
+	bool resync = false;
+	int err;
+
+	if (r->id.auth != SG_SIP_AUTH_AKAV1_MD5) {
+		reg_fail(r, status, "no usable challenge");
+		return;
+	}
+	memset(&ch, 0, sizeof(ch));
+	chal_param(ch.realm, sizeof(ch.realm), au, "realm=");
+	chal_param(ch.nonce, sizeof(ch.nonce), au, "nonce=");
+	chal_param(ch.opaque, sizeof(ch.opaque), au, "opaque=");
+	chal_param(ch.qop, sizeof(ch.qop), au, "qop=");
+	chal_param(ch.algorithm, sizeof(ch.algorithm), au, "algorithm=");
+	if (strcasecmp(au->au_scheme, "Digest") ||
+	    registrar_uri(uri, sizeof(uri), r->id.impu)) {
+		reg_fail(r, status, "no usable challenge");
+		return;
+	}
+	rq.uri = uri;
+	err = sg_sip_aka_answer(authz, sizeof(authz), &r->id, r->sqn, &ch,
+				&rq, &resync);
+	if (err == EAUTH) {
+		SG_WARN(SG_SUB_SIP, NULL, "reg %s: AKA challenge with a wrong "
+			"MAC: the network is not authentic, not answered",
+			r->id.impu);
+		reg_fail(r, status, "aka-network-auth-failed");
+		goto out;
+	}
+	if (err) {
+		SG_WARN(SG_SUB_SIP, NULL, "reg %s: AKA challenge (%s) not "
+			"usable: %m", r->id.impu, ch.algorithm, err);
+		reg_fail(r, status, "aka-challenge-unusable");
+		goto out;
+	}
+	SG_INFO(SG_SUB_SIP, NULL, "reg %s: AKA %s", r->id.impu,
+		resync ? "sync failure: answering with AUTS"
+		       : "challenge answered");
+	/* RFC 3261 10.2 / TS 24.229 5.1.1.5.1: the same Call-ID (nua drops
+	 * the leg of a registration that never succeeded) */
+	reg_request(r, status == 407, authz,
+		    sip->sip_call_id ? sip->sip_call_id->i_id : NULL);
+ out:
+	OPENSSL_cleanse(authz, sizeof(authz));
+}
+
 static void reg_auth(struct reg *r, int status, sip_t const *sip)
 {
 	msg_auth_t const *au = NULL;
@@ -245,10 +346,8 @@ static void reg_auth(struct reg *r, int status, sip_t const *sip)
 	}
 	realm = msg_params_find(au->au_params, "realm=");
 	algo = msg_params_find(au->au_params, "algorithm=");
-	if (algo && !strncasecmp(algo, "AKAv1", 5)) {
-		/* RFC 3310 3.2: the password is RES (binary); sofia's digest
-		 * client refuses the AKAv1-MD5 algorithm. Not done yet. */
-		reg_fail(r, status, "Digest-AKAv1-MD5 not supported yet");
+	if (algo && !strncasecmp(algo, "AKAv", 4)) {
+		reg_aka(r, status, sip, au);
 		return;
 	}
 	if (r->id.auth != SG_SIP_AUTH_DIGEST_MD5 || !realm) {
@@ -992,7 +1091,12 @@ static void *sip_thread(void *arg)
  *    reason "failover" when the next P-CSCF is tried (ev.pcscf names it);
  *    OK carries P-Associated-URI raw in assoc_uris; FAILED retries after
  *    a back-off (30 s doubling to 600 s). Registration refreshes that
- *    succeed emit nothing.
+ *    succeed emit nothing. Identities with SG_SIP_AUTH_AKAV1_MD5 answer
+ *    Digest-AKAv1-MD5 challenges (RFC 3310; every refresh may be
+ *    challenged again; SQN_MS is kept per identity while the UA runs);
+ *    FAILED reason "aka-network-auth-failed" when the challenge's MAC
+ *    is wrong (nothing was answered), "aka-challenge-unusable" for a
+ *    nonce, qop or AKA version we cannot use.
  *  - PROGRESS: each 18x (code, sdp when it had one). Reliable 18x are
  *    PRACKed by the stack.
  *  - ANSWERED: the 2xx to our INVITE or re-INVITE (sdp = the answer).

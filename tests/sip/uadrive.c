@@ -78,6 +78,21 @@ static const char offer_hold[] =
 	"a=rtpmap:0 PCMU/8000\r\n"
 	"a=sendonly\r\n";
 
+/* 32 hex digits -> 16 bytes */
+static int unhex(uint8_t out[16], const char *s)
+{
+	if (strlen(s) != 32)
+		return EINVAL;
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
 static int command(char *line)
 {
 	char *argv[8] = {0}, *save = NULL, *rest = NULL;
@@ -100,6 +115,24 @@ static int command(char *line)
 		snprintf(id.impi, sizeof(id.impi), "%s", argv[3]);
 		snprintf(id.password, sizeof(id.password), "%s", argv[4]);
 		err = sg_sip_ua_register(ua, (unsigned)atoi(argv[1]), &id);
+		memset(&id, 0, sizeof(id));
+	}
+	else if (!strcmp(argv[0], "register-aka") && argc >= 7) {
+		/* register-aka IDX IMPU IMPI K(hex) OPC(hex) SQN(decimal) */
+		struct sg_sip_identity id = {0};
+		unsigned long long sqn = strtoull(argv[6], NULL, 10);
+
+		snprintf(id.impu, sizeof(id.impu), "%s", argv[2]);
+		snprintf(id.impi, sizeof(id.impi), "%s", argv[3]);
+		id.auth = SG_SIP_AUTH_AKAV1_MD5;
+		id.op_is_opc = true;
+		for (int i = 0; i < 6; i++)
+			id.sqn[i] = (uint8_t)(sqn >> (8 * (5 - i)));
+		if (unhex(id.k, argv[4]) || unhex(id.op, argv[5]))
+			err = EINVAL;
+		else
+			err = sg_sip_ua_register(ua, (unsigned)atoi(argv[1]),
+						 &id);
 		memset(&id, 0, sizeof(id));
 	}
 	else if (!strcmp(argv[0], "invite") && argc >= 4) {
