@@ -766,9 +766,12 @@ static void reoffer(struct call *c, nua_handle_t *nh, sip_t const *sip,
 	free(offer);
 }
 
-static void incoming_message(struct call *c, sip_t const *sip)
+/* RFC 3428 MESSAGE; call_ref 0 when it came outside any call's dialog
+ * (a phone answers a chat with a new MESSAGE to the store's identity). */
+static void incoming_message(struct sg_sip_ua *ua, uint32_t ref,
+			     sip_t const *sip)
 {
-	struct sg_sip_ev ev = {.type = SG_SIP_EV_MESSAGE, .call_ref = c->ref};
+	struct sg_sip_ev ev = {.type = SG_SIP_EV_MESSAGE, .call_ref = ref};
 	char from[256] = "", *text = NULL;
 
 	if (sip && sip->sip_from)
@@ -779,7 +782,7 @@ static void incoming_message(struct call *c, sip_t const *sip)
 			       sip->sip_payload->pl_len);
 	ev.from = from;
 	ev.text = text ? text : "";
-	emit(c->ua, &ev);
+	emit(ua, &ev);
 	free(text);
 }
 
@@ -840,10 +843,13 @@ static void nua_cb(nua_event_t event, int status, char const *phrase,
 			reoffer(c, nh, sip, false);
 		break;
 	case nua_i_message:
-		if (c)
-			incoming_message(c, sip);
-		else if (!r)
+		if (c) {
+			incoming_message(ua, c->ref, sip);
+		}
+		else if (!r) {
+			incoming_message(ua, 0, sip);
 			nua_handle_destroy(nh);
+		}
 		break;
 	case nua_r_message:
 	case nua_r_bye:
