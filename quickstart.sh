@@ -16,7 +16,8 @@ case "$mode" in run|test) ;; *) echo "usage: $0 run|test" >&2; exit 2 ;; esac
 build_pkgs="autoconf automake libtool pkg-config make gcc clang
  libclang-rt-14-dev libre-dev libsofia-sip-ua-dev libsrtp2-dev libopus-dev
  libvpx-dev libopenh264-dev libopencore-amrnb-dev libopencore-amrwb-dev
- libvo-amrwbenc-dev libspeexdsp-dev libconfig-dev libssl-dev zlib1g-dev"
+ libvo-amrwbenc-dev libspeexdsp-dev libspandsp-dev libconfig-dev libssl-dev
+ zlib1g-dev"
 test_pkgs="chromium kamailio baresip baresip-ffmpeg"
 need=""
 pkgs="$build_pkgs"

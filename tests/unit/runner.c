@@ -37,6 +37,11 @@ static const struct {
 	{"sdpmap", sg_tests_sdpmap},
 	{"relay", sg_tests_relay},
 	{"sip",   sg_tests_sip},
+	{"acodec", sg_tests_acodec},
+	{"amr",   sg_tests_amr},
+	{"atx",   sg_tests_atx},
+	{"vpkt",  sg_tests_vpkt},
+	{"vtx",   sg_tests_vtx},
 };
 
 static const char *cur;

@@ -64,5 +64,10 @@ extern const struct sg_test sg_tests_aka[];
 extern const struct sg_test sg_tests_sdpmap[];
 extern const struct sg_test sg_tests_relay[];
 extern const struct sg_test sg_tests_sip[];
+extern const struct sg_test sg_tests_acodec[];
+extern const struct sg_test sg_tests_amr[];
+extern const struct sg_test sg_tests_atx[];
+extern const struct sg_test sg_tests_vpkt[];
+extern const struct sg_test sg_tests_vtx[];
 
 #endif

@@ -1,0 +1,1 @@
+/* media/acodec.c: being written (issue 4) */

@@ -1,0 +1,1 @@
+/* media/amr.c: being written (issue 4) */

@@ -1,0 +1,1 @@
+/* media/atx.c: being written (issue 4) */

@@ -1,0 +1,1 @@
+/* media/vcodec.c: being written (issue 4) */

@@ -1,0 +1,1 @@
+/* media/vpkt.c: being written (issue 4) */

@@ -1,0 +1,1 @@
+/* media/vtx.c: being written (issue 4) */

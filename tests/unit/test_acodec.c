@@ -1,0 +1,6 @@
+/* Unit tests: acodec (filled by the module's author). */
+#include "test.h"
+
+const struct sg_test sg_tests_acodec[] = {
+	{NULL, NULL},
+};

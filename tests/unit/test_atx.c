@@ -1,0 +1,6 @@
+/* Unit tests: atx (filled by the module's author). */
+#include "test.h"
+
+const struct sg_test sg_tests_atx[] = {
+	{NULL, NULL},
+};
