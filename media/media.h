@@ -297,6 +297,7 @@ int sg_rtcp_parse(struct sg_rtcp_info *info, const uint8_t *p, size_t n);
 #define SG_SDP_MAX_SSRC    8
 #define SG_SDP_MAX_FB      12
 #define SG_SDP_MAX_EXTMAP  16
+#define SG_SDP_MAX_CRYPTO  8
 #define SG_SDP_MAX_GROUP   16
 #define SG_SDP_TOKEN       64
 #define SG_SDP_LINE        256
@@ -342,6 +343,14 @@ struct sg_sdp_extmap {
 	char uri[128];
 };
 
+/** a=crypto (RFC 4568 9.1), as written; the key is checked by its user. */
+struct sg_sdp_crypto {
+	uint32_t tag;             /**< 1..999999999                         */
+	char suite[48];           /**< "AES_CM_128_HMAC_SHA1_80"            */
+	char key[128];            /**< key-params "inline:<b64>[|..]"; secret */
+	char params[96];          /**< session parameters, "" when none     */
+};
+
 struct sg_sdp_media {
 	char type[16];            /**< audio / video / application          */
 	uint16_t port;
@@ -370,6 +379,8 @@ struct sg_sdp_media {
 	bool end_of_candidates;
 	uint32_t ptime;           /**< 0 when absent */
 	uint16_t rtcp_port;       /**< RFC 3605 a=rtcp port, 0 when absent */
+	struct sg_sdp_crypto cryptov[SG_SDP_MAX_CRYPTO]; /**< RFC 4568 SDES  */
+	uint8_t cryptoc;
 };
 
 struct sg_sdp {
@@ -647,5 +658,110 @@ int sg_dtmf_alloc(struct sg_dtmf **dp, const struct sg_dtmf_conf *conf,
 int sg_dtmf_send(struct sg_dtmf *d, const char *digits);
 /** true while digits are queued or being sent. */
 bool sg_dtmf_busy(const struct sg_dtmf *d);
+
+
+/* ------------------------------------------------------------------ */
+/* Audio codecs (media/acodec.c): one interface over Opus, AMR-WB,      */
+/* AMR-NB, G.711 and G.722; PCM is 16-bit signed, interleaved.          */
+/* ------------------------------------------------------------------ */
+
+enum sg_acodec_id {
+	SG_ACODEC_OPUS = 0,     /**< RFC 7587: 48 kHz RTP clock          */
+	SG_ACODEC_AMRWB,        /**< RFC 4867: 16 kHz                    */
+	SG_ACODEC_AMRNB,        /**< RFC 4867: 8 kHz                     */
+	SG_ACODEC_PCMU,         /**< G.711 mu-law, 8 kHz                 */
+	SG_ACODEC_PCMA,         /**< G.711 A-law, 8 kHz                  */
+	SG_ACODEC_G722,         /**< 16 kHz audio, 8 kHz RTP clock (RFC 3551) */
+	SG_ACODEC_COUNT
+};
+
+/** Look a codec up by its SDP encoding name ("opus", "AMR-WB", "AMR",
+ *  "PCMU", "PCMA", "G722"); -1 when we cannot transcode it. */
+int sg_acodec_by_name(const char *name);
+const char *sg_acodec_name(enum sg_acodec_id id);
+/** PCM sample rate the codec works at (opus: 48000; G.722: 16000). */
+uint32_t sg_acodec_srate(enum sg_acodec_id id);
+/** RTP timestamp clock rate (G.722: 8000, RFC 3551 4.5.2). */
+uint32_t sg_acodec_rtp_rate(enum sg_acodec_id id);
+
+struct sg_acodec_params {
+	enum sg_acodec_id id;
+	uint8_t channels;          /**< 1 (opus may be 2 on the wire)     */
+	uint32_t bitrate;          /**< opus bps; 0 = codec default       */
+	int amr_mode;              /**< AMR mode 0..8 (WB) / 0..7 (NB); -1 = highest allowed */
+	uint16_t amr_mode_set;     /**< bit n = mode n allowed; 0 = all   */
+	bool opus_fec;             /**< opus in-band FEC on encode        */
+	bool dtx;                  /**< discontinuous transmission        */
+};
+
+/** One direction of one codec instance: encoder or decoder. */
+struct sg_aenc;
+struct sg_adec;
+
+int sg_aenc_alloc(struct sg_aenc **ep, const struct sg_acodec_params *p);
+/**
+ * Encode one frame of samples (sg_acodec_srate * ptime; AMR: 20 ms only)
+ * into out; *outlen in: room, out: bytes. For AMR the output is one
+ * "storage format" frame (TOC byte + speech bits, octet aligned, as the
+ * opencore/vo-amrwbenc libraries produce), which media/amr.c packs into
+ * RFC 4867 payloads. 0 bytes = DTX/no data.
+ */
+int sg_aenc_encode(struct sg_aenc *e, const int16_t *pcm, size_t samples,
+		   uint8_t *out, size_t *outlen);
+/** Change the AMR mode (CMR, RFC 4867 4.3.1) or opus bitrate on the fly. */
+int sg_aenc_set_mode(struct sg_aenc *e, int amr_mode, uint32_t bitrate);
+
+int sg_adec_alloc(struct sg_adec **dp, const struct sg_acodec_params *p);
+/**
+ * Decode one frame (storage-format for AMR) into pcm (room in *samples,
+ * out: samples written). data == NULL: the frame was lost; conceal it
+ * (opus PLC, AMR bad-frame handling, G.711/G.722 repetition then
+ * fade to silence) producing samples of the codec's frame length
+ * (opus: the last frame's length).
+ */
+int sg_adec_decode(struct sg_adec *d, const uint8_t *data, size_t len,
+		   int16_t *pcm, size_t *samples);
+/** Opus only: decode the FEC copy of a lost frame from the next packet. */
+int sg_adec_decode_fec(struct sg_adec *d, const uint8_t *next, size_t len,
+		       int16_t *pcm, size_t *samples);
+
+/* ------------------------------------------------------------------ */
+/* AMR / AMR-WB RTP payload format (media/amr.c): RFC 4867              */
+/* ------------------------------------------------------------------ */
+
+#define SG_AMR_MAX_FRAMES 12   /**< frames per packet we accept        */
+#define SG_AMR_NO_CMR 15       /**< CMR value "no mode request"        */
+
+struct sg_amr_frame {
+	uint8_t ft;               /**< frame type (mode; 8/9 SID, 15 no data) */
+	bool q;                   /**< quality bit: 0 = damaged            */
+	const uint8_t *speech;    /**< speech bits, MSB first, octet padded */
+	size_t bits;
+};
+
+struct sg_amr_payload {
+	uint8_t cmr;
+	struct sg_amr_frame framev[SG_AMR_MAX_FRAMES];
+	size_t framec;
+	uint8_t buf[SG_AMR_MAX_FRAMES * 64]; /**< speech bits of BE payloads */
+};
+
+/**
+ * Parse an RFC 4867 payload (octet-aligned 4.4 or bandwidth-efficient
+ * 4.3), wb selecting AMR-WB frame sizes. Outside input: never reads past
+ * n; EBADMSG when malformed.
+ */
+int sg_amr_unpack(struct sg_amr_payload *pl, const uint8_t *p, size_t n,
+		  bool wb, bool octet_align);
+/**
+ * Build a payload from storage-format frames (as sg_aenc_encode writes):
+ * cmr, then frames in order. Return bytes written or 0 if out is too small.
+ */
+size_t sg_amr_pack(uint8_t *out, size_t outsz, uint8_t cmr,
+		   const uint8_t *const *frames, const size_t *lens,
+		   size_t framec, bool wb, bool octet_align);
+/** Storage-format frame (TOC + speech) from a parsed frame (for decode). */
+size_t sg_amr_storage(uint8_t *out, size_t outsz,
+		      const struct sg_amr_frame *f, bool wb);
 
 #endif
