@@ -299,6 +299,7 @@ static int start_sip(struct sg_call *call, const struct sg_sdp *offer,
 		.port_max = (uint16_t)conf->sip.rtp_port_max,
 		.tp = call->tp,
 		.call = call,
+		.video = !strcmp(call->media, "video"),
 	};
 	int err;
 
@@ -352,7 +353,12 @@ static int start_media(struct sg_call *call, const char *sdp_text)
 	}
 
 	if (call->adm.target == SG_TARGET_ECHO) {
-		err = answer_browser(call, offer, &echo_codecs);
+		struct sg_webrtc_codecs codecs = echo_codecs;
+
+		/* an "audio" call answers no video m-line (port 0) */
+		if (strcmp(call->media, "video"))
+			memset(codecs.video, 0, sizeof(codecs.video));
+		err = answer_browser(call, offer, &codecs);
 		if (err)
 			goto out;
 		err = sg_echo_alloc(&call->echo, call->tp, call->choicev,

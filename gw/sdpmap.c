@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <re.h>
 #include "gw/sdpmap.h"
 #include "webrtc/webrtc.h"
@@ -26,7 +28,8 @@ static bool relayable(const struct sg_sdp_media *m,
 		       f->name);
 }
 
-int sg_sdpmap_plan(struct sg_sdpmap *map, const struct sg_sdp *browser)
+int sg_sdpmap_plan(struct sg_sdpmap *map, const struct sg_sdp *browser,
+		   bool video)
 {
 	uint8_t i, k;
 
@@ -40,7 +43,7 @@ int sg_sdpmap_plan(struct sg_sdpmap *map, const struct sg_sdp *browser)
 		struct sg_sdpmap_stream *s;
 
 		if (!m->port || (strcmp(m->type, "audio") &&
-				 strcmp(m->type, "video")))
+				 (!video || strcmp(m->type, "video"))))
 			continue;
 		for (k = 0; k < m->fmtc && !relayable(m, &m->fmtv[k]); k++)
 			;
@@ -127,12 +130,48 @@ static void put_fmt(struct out *o, const struct sg_sdp_fmt *f, bool video)
 			put(o, "a=rtcp-fb:%u %s\r\n", f->pt, f->fb[k]);
 }
 
+/* SDES suites by tag - 1 (RFC 4568 6.2): the one every SBC and phone has
+ * first, then the short-tag one for narrowband links. */
+static const struct {
+	const char *name;
+	enum sg_srtp_suite suite;
+} suites[SG_SDPMAP_SUITES] = {
+	{"AES_CM_128_HMAC_SHA1_80", SG_SRTP_AES_CM_128_HMAC_SHA1_80},
+	{"AES_CM_128_HMAC_SHA1_32", SG_SRTP_AES_CM_128_HMAC_SHA1_32},
+};
+
+/* RFC 4568 6.1: one inline key per suite and m-line, 30 random bytes
+ * (master key 16 || master salt 14) as 40 base64 characters. */
+static int put_crypto(struct out *o, struct sg_sdpmap_stream *s)
+{
+	char b64[48];
+	size_t i, n;
+	int err = 0;
+
+	for (i = 0; i < SG_SDPMAP_SUITES && !err; i++) {
+		if (RAND_bytes(s->lkey[i], SG_SDPMAP_KEYLEN) != 1) {
+			err = EIO;
+			break;
+		}
+		n = sizeof(b64) - 1;
+		err = base64_encode(s->lkey[i], SG_SDPMAP_KEYLEN, b64, &n);
+		if (!err) {
+			b64[n] = '\0';
+			put(o, "a=crypto:%zu %s inline:%s\r\n", i + 1,
+			    suites[i].name, b64);
+		}
+	}
+	OPENSSL_cleanse(b64, sizeof(b64));
+	return err;
+}
+
 int sg_sdpmap_offer(char *buf, size_t bufsz, struct sg_sdpmap *map,
 		    const struct sg_sdp *browser)
 {
 	struct out o = {.p = buf, .sz = bufsz};
 	size_t i;
 	uint8_t k;
+	int err;
 
 	if (!buf || !bufsz || !map || !browser || !map->sc)
 		return EINVAL;
@@ -155,8 +194,14 @@ int sg_sdpmap_offer(char *buf, size_t bufsz, struct sg_sdpmap *map,
 		}
 
 		/* TS 26.114 5.2 / 6.2: plain RTP toward the IMS core; AVPF
-		 * only where a phone takes it, so AVP with rtcp-fb lines */
-		put(&o, "m=%s %u RTP/AVP", m->type, s->port);
+		 * only where a phone takes it, so AVP with rtcp-fb lines.
+		 * SDES mandatory: RTP/SAVP (RFC 3711). Optional: RTP/AVP with
+		 * a=crypto, "best-effort SRTP" as SBCs do it (a phone without
+		 * SRTP ignores the attribute and answers plain RTP, where
+		 * RTP/SAVP would get the m-line refused). */
+		put(&o, "m=%s %u %s", m->type, s->port,
+		    map->srtp == SG_SIP_SRTP_MANDATORY ? "RTP/SAVP" :
+		    "RTP/AVP");
 		s->offeredc = 0;
 		for (k = 0; k < m->fmtc; k++) {
 			if (!relayable(m, &m->fmtv[k]))
@@ -179,7 +224,16 @@ int sg_sdpmap_offer(char *buf, size_t bufsz, struct sg_sdpmap *map,
 			put(&o, "a=ptime:20\r\n");
 		/* RFC 3605: RTCP on the next port */
 		put(&o, "a=rtcp:%u\r\na=%s\r\n", s->port + 1, dir_name(m->dir));
+		if (map->srtp != SG_SIP_SRTP_OFF) {
+			err = put_crypto(&o, s);
+			if (err) {
+				OPENSSL_cleanse(buf, bufsz);
+				return err;
+			}
+		}
 	}
+	if (o.full && map->srtp != SG_SIP_SRTP_OFF)
+		OPENSSL_cleanse(buf, bufsz);
 
 	return o.full ? ENOBUFS : 0;
 }
@@ -194,11 +248,114 @@ static bool offered(const struct sg_sdpmap_stream *s, uint8_t pt)
 	return false;
 }
 
+static bool b64char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		(c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* RFC 4568 6.1 key-params of the answer: "inline:" 40 base64 chars
+ * [ "|" lifetime ]. One key only; no MKI (our contexts carry none). */
+static int inline_key(uint8_t key[SG_SDPMAP_KEYLEN], const char *kp,
+		      const char **why)
+{
+	const char *b, *bar, *life;
+	size_t n, olen = SG_SDPMAP_KEYLEN, i;
+
+	if (strncasecmp(kp, "inline:", 7)) {
+		*why = "key method is not inline";
+		return EPROTO;
+	}
+	b = kp + 7;
+	if (strchr(b, ';')) {
+		*why = "more than one key";
+		return EPROTO;
+	}
+	bar = strchr(b, '|');
+	n = bar ? (size_t)(bar - b) : strlen(b);
+	for (i = 0; i < n && b64char(b[i]); i++)
+		;
+	if (n != 40 || i != n) {
+		*why = "key is not 40 base64 characters";
+		return EPROTO;
+	}
+	if (bar) {
+		life = bar + 1;
+		if (strchr(life, '|') || strchr(life, ':')) {
+			*why = "MKI not supported";
+			return EPROTO;
+		}
+		if (!strncmp(life, "2^", 2))
+			life += 2;
+		if (!*life || strspn(life, "0123456789") != strlen(life)) {
+			*why = "bad key lifetime";
+			return EPROTO;
+		}
+	}
+	if (base64_decode(b, n, key, &olen) || olen != SG_SDPMAP_KEYLEN) {
+		OPENSSL_cleanse(key, SG_SDPMAP_KEYLEN);
+		*why = "key does not decode to 30 bytes";
+		return EPROTO;
+	}
+	return 0;
+}
+
+/* The answer's a=crypto for one accepted stream (RFC 4568 5.1.2, 7.1.2):
+ * exactly one, with a tag and suite we offered, no session parameters
+ * (we offered none). None: plain RTP, unless SRTP is mandatory. */
+static int answer_crypto(const struct sg_sdpmap *map,
+			 struct sg_sdpmap_stream *s,
+			 const struct sg_sdp_media *m, size_t i,
+			 char *why, size_t whysz)
+{
+	const struct sg_sdp_crypto *c = &m->cryptov[0];
+	const char *reason = NULL;
+	int err;
+
+	if (map->srtp == SG_SIP_SRTP_OFF)
+		return 0;
+	if (!m->cryptoc) {
+		if (map->srtp == SG_SIP_SRTP_OPTIONAL &&
+		    !strstr(m->proto, "SAVP"))
+			return 0;
+		reason = "no a=crypto (SRTP is mandatory)";
+		goto bad;
+	}
+	if (m->cryptoc > 1) {
+		reason = "more than one a=crypto";
+		goto bad;
+	}
+	if (c->tag < 1 || c->tag > SG_SDPMAP_SUITES ||
+	    strcasecmp(c->suite, suites[c->tag - 1].name)) {
+		if (why)
+			snprintf(why, whysz, "m-line %zu: a=crypto:%u %.48s "
+				 "was not offered", i, c->tag, c->suite);
+		return EPROTO;
+	}
+	if (c->params[0]) {
+		reason = "a=crypto session parameters not supported";
+		goto bad;
+	}
+	err = inline_key(s->rkey, c->key, &reason);
+	if (err)
+		goto bad;
+	s->srtp = true;
+	s->tag = (uint8_t)c->tag;
+	s->suite = suites[c->tag - 1].suite;
+	return 0;
+
+ bad:
+	if (why)
+		snprintf(why, whysz, "m-line %zu: %s", i, reason);
+	return EPROTO;
+}
+
 int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
 		     char *why, size_t whysz)
 {
 	size_t i, accepted = 0;
 	uint8_t k;
+	int err;
 
 	if (!map || !answer)
 		return EINVAL;
@@ -219,6 +376,8 @@ int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
 
 		s->accepted = false;
 		s->ans_tel_pt = -1;
+		s->srtp = false;
+		OPENSSL_cleanse(s->rkey, sizeof(s->rkey));
 		if (!m->port)
 			continue;
 		if (strcmp(m->type, s->video ? "video" : "audio")) {
@@ -243,6 +402,9 @@ int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
 		}
 		if (!s->accepted)
 			continue;
+		err = answer_crypto(map, s, m, i, why, whysz);
+		if (err)
+			return err;
 		str_ncpy(s->raddr, m->conn_addr, sizeof(s->raddr));
 		s->rport = m->port;
 		s->rtcp_mux = m->rtcp_mux;
@@ -255,6 +417,18 @@ int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
 	}
 
 	return accepted ? 0 : ENOENT;
+}
+
+void sg_sdpmap_wipe(struct sg_sdpmap *map)
+{
+	size_t i;
+
+	if (!map)
+		return;
+	for (i = 0; i < SG_SDP_MAX_MEDIA; i++) {
+		OPENSSL_cleanse(map->sv[i].lkey, sizeof(map->sv[i].lkey));
+		OPENSSL_cleanse(map->sv[i].rkey, sizeof(map->sv[i].rkey));
+	}
 }
 
 void sg_sdpmap_pins(const struct sg_sdpmap *map, size_t browser_mediac,

@@ -4,6 +4,12 @@
 #define SG_SDPMAP_H
 
 #include "media/media.h"
+#include "sip/sip.h"
+
+/** AES_CM_128 master key (16) + master salt (14), RFC 4568 6.2 */
+#define SG_SDPMAP_KEYLEN 30
+/** SDES suites we offer, tag = index + 1 (RFC 4568 6.2.1 / 6.2.2) */
+#define SG_SDPMAP_SUITES 2
 
 /** One browser m-line bridged to one IMS m-line (same order). */
 struct sg_sdpmap_stream {
@@ -24,6 +30,13 @@ struct sg_sdpmap_stream {
 	uint16_t rrtcp_port;
 	bool rtcp_mux;
 	enum sg_sdp_dir dir;      /**< the phone's direction                */
+	/* SDES-SRTP (RFC 4568); key material is secret: never logged,
+	 * wiped with sg_sdpmap_wipe() */
+	uint8_t lkey[SG_SDPMAP_SUITES][SG_SDPMAP_KEYLEN]; /**< ours, per tag */
+	bool srtp;                /**< the answer chose a suite             */
+	uint8_t tag;              /**< its tag (1 or 2): lkey[tag - 1]       */
+	enum sg_srtp_suite suite;
+	uint8_t rkey[SG_SDPMAP_KEYLEN]; /**< the phone's key + salt         */
 };
 
 struct sg_sdpmap {
@@ -31,29 +44,37 @@ struct sg_sdpmap {
 	size_t sc;
 	uint64_t sess_id;
 	unsigned version;
+	enum sg_sip_srtp srtp;    /**< set by the caller after plan         */
 };
 
 /**
  * Decide which browser m-lines can be bridged: audio or video, port not
- * 0, and at least one codec a phone can take without transcoding.
- * ENOENT when none.
+ * 0, and at least one codec a phone can take without transcoding;
+ * video m-lines only when video is true (an "audio" call). ENOENT when
+ * none.
  */
-int sg_sdpmap_plan(struct sg_sdpmap *map, const struct sg_sdp *browser);
+int sg_sdpmap_plan(struct sg_sdpmap *map, const struct sg_sdp *browser,
+		   bool video);
 
 /**
  * Print the offer toward the IMS side: RTP/AVP, no ICE/DTLS/BUNDLE, one
  * port per m-line (stream ports and addresses set by the caller), the
  * browser's codecs that can be relayed with its payload numbers, and
- * telephone-event/8000 for DTMF. ENOBUFS when bufsz is too small.
+ * telephone-event/8000 for DTMF. With map->srtp on, a fresh random
+ * key per m-line and suite in a=crypto tags 1 (AES_CM_128_HMAC_SHA1_80)
+ * and 2 (_32); RTP/SAVP when mandatory, RTP/AVP when optional.
+ * ENOBUFS when bufsz is too small, EIO when no random bytes.
  */
 int sg_sdpmap_offer(char *buf, size_t bufsz, struct sg_sdpmap *map,
 		    const struct sg_sdp *browser);
 
 /**
  * Read the phone's answer (or early-media SDP): per stream the codec it
- * chose, telephone-event, remote address and ports. EPROTO with a reason
- * when it does not answer our offer (m-line count, PTs not offered).
- * ENOENT when it accepted nothing.
+ * chose, telephone-event, remote address and ports, and with SDES its
+ * a=crypto: one line, a suite and tag we offered, an inline key of 30
+ * bytes. EPROTO with a reason (never the key) when it does not answer our
+ * offer (m-line count, PTs not offered, bad or missing crypto when
+ * mandatory). ENOENT when it accepted nothing.
  */
 int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
 		     char *why, size_t whysz);
@@ -64,5 +85,8 @@ int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
  */
 void sg_sdpmap_pins(const struct sg_sdpmap *map, size_t browser_mediac,
 		    int16_t pin_pt[SG_SDP_MAX_MEDIA]);
+
+/** Zero every key in the map (RFC 4568 keys are secrets). */
+void sg_sdpmap_wipe(struct sg_sdpmap *map);
 
 #endif

@@ -2,6 +2,7 @@
  * between the browser's WebRTC leg and plain RTP legs toward the phone. */
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <re.h>
 #include "gw/sdpmap.h"
 #include "gw/sipcall.h"
@@ -15,6 +16,7 @@ struct stream {
 	struct sg_relay_stream to_phone;
 	struct sg_relay_stream to_browser;
 	struct sg_dtmf *dtmf;           /**< audio: RFC 4733 toward the phone */
+	bool srtp;                      /**< SDES-SRTP on the leg          */
 };
 
 struct sg_sipcall {
@@ -24,6 +26,7 @@ struct sg_sipcall {
 	struct sg_webrtc_transport *tp; /**< weak: the call owns it        */
 	struct sg_call *call;           /**< weak: owner                   */
 	struct sg_sdpmap map;
+	enum sg_srtp_backend srtp_backend;
 	struct stream sv[SG_SDP_MAX_MEDIA];
 	size_t sc;
 	int8_t by_mline[SG_SDP_MAX_MEDIA]; /**< browser m-line -> stream    */
@@ -45,6 +48,7 @@ static void destructor(void *arg)
 		s->sv[i].dtmf = mem_deref(s->sv[i].dtmf);
 		s->sv[i].leg = mem_deref(s->sv[i].leg);
 	}
+	sg_sdpmap_wipe(&s->map);
 }
 
 /* phone -> browser */
@@ -101,9 +105,11 @@ int sg_sipcall_alloc(struct sg_sipcall **sp, const struct sg_sipcall_params *p,
 	str_ncpy(s->callid, p->callid, sizeof(s->callid));
 	memset(s->by_mline, -1, sizeof(s->by_mline));
 
-	err = sg_sdpmap_plan(&s->map, offer);
+	err = sg_sdpmap_plan(&s->map, offer, p->video);
 	if (err)
 		goto out;
+	s->map.srtp = p->srtp;
+	s->srtp_backend = p->mconf->srtp_backend;
 
 	for (i = 0; i < s->map.sc; i++) {
 		struct sg_sdpmap_stream *ms = &s->map.sv[i];
@@ -155,6 +161,8 @@ int sg_sipcall_alloc(struct sg_sipcall **sp, const struct sg_sipcall_params *p,
 		s->sc);
 
  out:
+	if (sdp)
+		OPENSSL_cleanse(sdp, 16384);   /* a=crypto keys */
 	free(sdp);
 	if (err)
 		mem_deref(s);
@@ -195,6 +203,34 @@ static int relay_init(struct stream *st, const struct sg_sdpmap_stream *ms,
 	return err;
 }
 
+/* RFC 4568 6.1: send with the key we offered under the tag the phone
+ * chose, receive with the phone's; then forget both keys. */
+static int stream_srtp(struct sg_sipcall *s, struct stream *st,
+		       struct sg_sdpmap_stream *ms)
+{
+	struct sg_srtp *tx = NULL, *rx = NULL;
+	int err;
+
+	err = sg_srtp_alloc(&tx, s->srtp_backend, ms->suite,
+			    ms->lkey[ms->tag - 1], SG_SDPMAP_KEYLEN, true);
+	if (!err)
+		err = sg_srtp_alloc(&rx, s->srtp_backend, ms->suite,
+				    ms->rkey, SG_SDPMAP_KEYLEN, false);
+	if (!err)
+		err = sg_rtpleg_set_srtp(st->leg, tx, rx);
+	OPENSSL_cleanse(ms->lkey, sizeof(ms->lkey));
+	OPENSSL_cleanse(ms->rkey, sizeof(ms->rkey));
+	mem_deref(tx);
+	mem_deref(rx);
+	if (err) {
+		SG_WARN(SG_SUB_API, s->callid, "m-line %u: SRTP (%s): %m",
+			st->mline, sg_srtp_backend_name(s->srtp_backend), err);
+		return err;
+	}
+	st->srtp = true;
+	return 0;
+}
+
 /* The phone's SDP (early media or answer): answer the browser with the
  * same codecs, point the legs at the phone, start relaying. */
 static int remote_sdp(struct sg_sipcall *s, const char *text)
@@ -212,6 +248,9 @@ static int remote_sdp(struct sg_sipcall *s, const char *text)
 	err = sg_sdp_parse(ans, text, strlen(text), why, sizeof(why));
 	if (!err)
 		err = sg_sdpmap_answer(&s->map, ans, why, sizeof(why));
+	for (i = 0; i < SG_SDP_MAX_MEDIA; i++)   /* the phone's keys */
+		OPENSSL_cleanse(ans->mediav[i].cryptov,
+				sizeof(ans->mediav[i].cryptov));
 	free(ans);
 	if (err) {
 		SG_WARN(SG_SUB_API, s->callid, "phone's SDP refused: %s (%m)",
@@ -229,11 +268,17 @@ static int remote_sdp(struct sg_sipcall *s, const char *text)
 
 	for (i = 0; i < s->sc; i++) {
 		struct stream *st = &s->sv[i];
-		const struct sg_sdpmap_stream *ms = &s->map.sv[i];
+		struct sg_sdpmap_stream *ms = &s->map.sv[i];
 
 		if (!ms->accepted) {
 			st->active = false;
 			continue;
+		}
+		/* keys from the first answer; a re-INVITE keeps them */
+		if (choices && !st->active && ms->srtp && !st->srtp) {
+			err = stream_srtp(s, st, ms);
+			if (err)
+				return err;
 		}
 		err = sg_rtpleg_set_remote(st->leg, ms->raddr, ms->rport,
 					   ms->rrtcp_port, ms->rtcp_mux);
@@ -258,9 +303,10 @@ static int remote_sdp(struct sg_sipcall *s, const char *text)
 		}
 		st->active = true;
 		SG_INFO(SG_SUB_API, s->callid, "m-line %u: relay %s/%u to "
-			"%s:%u%s", st->mline, ms->codec.name,
+			"%s:%u%s%s", st->mline, ms->codec.name,
 			ms->codec.clock_rate, ms->raddr, ms->rport,
-			ms->ans_tel_pt >= 0 ? " (+telephone-event)" : "");
+			ms->ans_tel_pt >= 0 ? " (+telephone-event)" : "",
+			st->srtp ? " (SDES-SRTP)" : "");
 	}
 	return 0;
 }
@@ -362,6 +408,11 @@ void sg_sipcall_browser_rtp(struct sg_sipcall *s, unsigned mline,
 	st = &s->sv[s->by_mline[mline]];
 	if (!st->active)
 		return;
+	/* RFC 3264 6.1 / 8.4: the phone's last SDP said sendonly or
+	 * inactive (it holds us, we answered recvonly): send it nothing */
+	if (s->map.sv[s->by_mline[mline]].dir == SG_SDP_SENDONLY ||
+	    s->map.sv[s->by_mline[mline]].dir == SG_SDP_INACTIVE)
+		return;
 	if (sg_relay_stream_rewrite(&st->to_phone, mbuf_buf(mb),
 				    mbuf_get_left(mb), h))
 		return;
@@ -424,7 +475,8 @@ int sg_sipcall_json(struct re_printf *pf, const struct sg_sipcall *s)
 		err = re_hprintf(pf, "%s{\"mline\":%u,\"active\":%s,"
 				 "\"rx_pkts\":%llu,\"tx_pkts\":%llu,"
 				 "\"drop_src\":%llu,\"latched\":%s,"
-				 "\"relay_drop_pt\":%llu,\"telev\":%llu}",
+				 "\"relay_drop_pt\":%llu,\"telev\":%llu,"
+				 "\"srtp\":%s,\"drop_srtp\":%llu}",
 				 i ? "," : "", s->sv[i].mline,
 				 s->sv[i].active ? "true" : "false",
 				 (unsigned long long)ls.rx_pkts,
@@ -434,7 +486,9 @@ int sg_sipcall_json(struct re_printf *pf, const struct sg_sipcall *s)
 				 (unsigned long long)
 				 s->sv[i].to_phone.st.drop_pt,
 				 (unsigned long long)
-				 s->sv[i].to_phone.st.telev);
+				 s->sv[i].to_phone.st.telev,
+				 s->sv[i].srtp ? "true" : "false",
+				 (unsigned long long)ls.drop_srtp);
 	}
 	return err | re_hprintf(pf, "]}");
 }

@@ -19,8 +19,10 @@ struct sg_sipcall_params {
 	const struct sg_media_conf *mconf;
 	const char *media_addr;          /**< IMS-side RTP address          */
 	uint16_t port_min, port_max;     /**< IMS-side RTP ports            */
+	enum sg_sip_srtp srtp;           /**< SDES-SRTP toward the IMS side */
 	struct sg_webrtc_transport *tp;  /**< the browser leg (weak)        */
 	struct sg_call *call;            /**< owner (weak)                  */
+	bool video;                      /**< false: audio call, no video   */
 };
 
 /** Plan, open the IMS-side RTP legs and send the INVITE. */

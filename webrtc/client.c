@@ -1,6 +1,9 @@
 /* webrtc/client.c: one WebSocket client of the JSON API (guarded, idle-timed). */
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <re.h>
 #include "webrtc/webrtc.h"
 #include "webrtc/edge.h"
@@ -159,6 +162,17 @@ static void ws_recv_handler(const struct websock_hdr *hdr, struct mbuf *mb,
  out:
 	mem_deref(o);
 }
+/* Signalling is small frames in bursts (answer, then connected): without
+ * TCP_NODELAY the second waits for the peer's delayed ACK (~40 ms
+ * measured on loopback). */
+static void nodelay(struct tcp_conn *tc)
+{
+	int one = 1, fd = tcp_conn_fd(tc);
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				 sizeof(one));
+}
 
 int sg_webrtc_client_accept(struct sg_webrtc_edge *e, struct http_conn *conn,
 			    const struct http_msg *msg)
@@ -203,6 +217,8 @@ int sg_webrtc_client_accept(struct sg_webrtc_edge *e, struct http_conn *conn,
 				  guard_recv, cli);
 	if (err)
 		goto out;
+
+	nodelay(cli->tc);
 
 	tmr_start(&cli->tmr_idle, e->conf.ws_idle_timeout_s * 1000LL,
 		  idle_timeout, cli);

@@ -11,7 +11,7 @@ static struct sg_sdp *browser, *answer;
 static struct sg_sdpmap map;
 static char offer[8192], why[160];
 
-static int load_chromium(void)
+static int load_chromium_srtp(enum sg_sip_srtp mode)
 {
 	size_t len;
 	char *s = sg_test_read_file(
@@ -25,14 +25,20 @@ static int load_chromium(void)
 	err = sg_sdp_parse(browser, s, len, why, sizeof(why));
 	free(s);
 	TEST_EQ(err, 0);
-	TEST_EQ(sg_sdpmap_plan(&map, browser), 0);
+	TEST_EQ(sg_sdpmap_plan(&map, browser, true), 0);
 	TEST_EQ(map.sc, 2);
+	map.srtp = mode;
 	strcpy(map.sv[0].addr, "127.0.0.1");
 	strcpy(map.sv[1].addr, "127.0.0.1");
 	map.sv[0].port = 30000;
 	map.sv[1].port = 30002;
 	TEST_EQ(sg_sdpmap_offer(offer, sizeof(offer), &map, browser), 0);
 	return 0;
+}
+
+static int load_chromium(void)
+{
+	return load_chromium_srtp(SG_SIP_SRTP_OFF);
 }
 
 static void done(void)
@@ -68,7 +74,8 @@ static int test_offer(void)
 	TEST_ASSERT(strstr(offer, "c=IN IP4 127.0.0.1\r\n"));
 	TEST_ASSERT(!strstr(offer, "a=ice-") && !strstr(offer, "fingerprint")
 		    && !strstr(offer, "BUNDLE") && !strstr(offer, "SAVP")
-		    && !strstr(offer, "transport-cc") && !strstr(offer, "rtx"));
+		    && !strstr(offer, "transport-cc") && !strstr(offer, "rtx")
+		    && !strstr(offer, "a=crypto"));
 	/* and it is valid SDP */
 	back = calloc(1, sizeof(*back));
 	TEST_ASSERT(back != NULL);
@@ -185,6 +192,26 @@ static int test_answer_bad(void)
 	return 0;
 }
 
+/* media "audio": the browser's video m-line is not offered to the phone */
+static int test_audio_only(void)
+{
+	size_t len;
+	char *s = sg_test_read_file(
+		sg_test_fixture("chromium-156-offer-audio-video.sdp"), &len);
+	struct sg_sdp *b = calloc(1, sizeof(*b));
+	int err = s && b ? sg_sdp_parse(b, s, len, why, sizeof(why)) : ENOMEM;
+
+	if (!err)
+		err = sg_sdpmap_plan(&map, b, false);
+	free(s);
+	free(b);
+	TEST_EQ(err, 0);
+	TEST_EQ(map.sc, 1);
+	TEST_ASSERT(!map.sv[0].video);
+	TEST_EQ(map.sv[0].mline, 0);
+	return 0;
+}
+
 static int test_nothing_relayable(void)
 {
 	static const char only_av1[] =
@@ -199,9 +226,333 @@ static int test_nothing_relayable(void)
 	err = sg_sdp_parse(b, only_av1, sizeof(only_av1) - 1, why,
 			   sizeof(why));
 	if (!err)
-		err = sg_sdpmap_plan(&map, b);
+		err = sg_sdpmap_plan(&map, b, true);
 	free(b);
 	TEST_EQ(err, ENOENT);
+	return 0;
+}
+
+/* ---- SDES-SRTP (RFC 4568) ---------------------------------------------- */
+
+/* The a=crypto line with tag of m-line mi in the offer; its inline key. */
+static const char *crypto_line(const char *sdp, unsigned mi, unsigned tag,
+			       char *key, size_t keysz)
+{
+	const char *m = sdp, *next, *c;
+	char pfx[16];
+	unsigned i;
+	size_t n;
+
+	for (i = 0; i <= mi; i++) {
+		m = strstr(m + (i ? 1 : 0), "\r\nm=");
+		if (!m)
+			return NULL;
+	}
+	next = strstr(m + 1, "\r\nm=");
+	snprintf(pfx, sizeof(pfx), "a=crypto:%u ", tag);
+	c = strstr(m, pfx);
+	if (!c || (next && c > next))
+		return NULL;
+	c = strstr(c, "inline:");
+	if (!c)
+		return NULL;
+	c += 7;
+	n = strcspn(c, "\r\n|");
+	if (n >= keysz)
+		return NULL;
+	memcpy(key, c, n);
+	key[n] = '\0';
+	return c;
+}
+
+static int offer_srtp(enum sg_sip_srtp mode)
+{
+	static const char *const suite[2] = {"AES_CM_128_HMAC_SHA1_80",
+					     "AES_CM_128_HMAC_SHA1_32"};
+	char key[4][64], line[64];
+	uint8_t raw[40];
+	size_t olen;
+	unsigned i, t;
+	struct sg_sdp *back;
+	int err = load_chromium_srtp(mode);
+
+	if (err)
+		return err;
+	if (mode == SG_SIP_SRTP_MANDATORY) {
+		TEST_ASSERT(strstr(offer, "m=audio 30000 RTP/SAVP 111 9 0 8 "
+				   "126\r\n"));
+		TEST_ASSERT(strstr(offer, "m=video 30002 RTP/SAVP 96 "));
+	}
+	else {
+		/* best-effort SRTP: AVP with a=crypto */
+		TEST_ASSERT(strstr(offer, "m=audio 30000 RTP/AVP 111 "));
+		TEST_ASSERT(!strstr(offer, "SAVP"));
+	}
+	for (i = 0; i < 2; i++) {
+		for (t = 1; t <= 2; t++) {
+			char *k = key[i * 2 + t - 1];
+
+			snprintf(line, sizeof(line), "a=crypto:%u %s inline:",
+				 t, suite[t - 1]);
+			TEST_ASSERT(strstr(offer, line));
+			TEST_ASSERT(crypto_line(offer, i, t, k, 64));
+			/* 30 bytes = 40 base64 characters, no padding */
+			TEST_EQ(strlen(k), 40);
+			olen = sizeof(raw);
+			TEST_EQ(base64_decode(k, 40, raw, &olen), 0);
+			TEST_EQ(olen, 30);
+			/* what we will send with is what we offered */
+			TEST_ASSERT(!memcmp(raw, map.sv[i].lkey[t - 1], 30));
+		}
+	}
+	/* a fresh key per m-line and suite */
+	for (i = 0; i < 4; i++)
+		for (t = i + 1; t < 4; t++)
+			TEST_ASSERT(strcmp(key[i], key[t]));
+	/* and the parser reads them back */
+	back = calloc(1, sizeof(*back));
+	TEST_ASSERT(back != NULL);
+	err = sg_sdp_parse(back, offer, strlen(offer), why, sizeof(why));
+	if (!err && (back->mediav[0].cryptoc != 2 ||
+		     back->mediav[1].cryptov[1].tag != 2 ||
+		     strcmp(back->mediav[1].cryptov[1].suite, suite[1]) ||
+		     strncmp(back->mediav[0].cryptov[0].key, "inline:", 7) ||
+		     strcmp(back->mediav[0].cryptov[0].key + 7, key[0]) ||
+		     back->mediav[0].cryptov[0].params[0]))
+		err = EINVAL;
+	free(back);
+	TEST_EQ(err, 0);
+
+	sg_sdpmap_wipe(&map);
+	memset(raw, 0, sizeof(raw));
+	TEST_ASSERT(!memcmp(map.sv[0].lkey[0], raw, 30) &&
+		    !memcmp(map.sv[1].lkey[1], raw, 30));
+	return 0;
+}
+
+static int test_offer_srtp(void)
+{
+	int err = offer_srtp(SG_SIP_SRTP_MANDATORY);
+
+	done();
+	if (!err)
+		err = offer_srtp(SG_SIP_SRTP_OPTIONAL);
+	done();
+	return err;
+}
+
+#define ANS_HEAD "v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\n" \
+	"c=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+#define KEY_A "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd"   /* 0..29 */
+#define KEY_B "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CB"   /* 100..129 */
+
+/* Load, offer with mode, and map the answer audio_crypto/video_crypto
+ * (a whole "a=crypto..." block or ""). */
+static int srtp_answer(enum sg_sip_srtp mode, const char *proto,
+		       const char *audio_crypto, const char *video_crypto)
+{
+	char text[2048];
+	int err = load_chromium_srtp(mode);
+
+	if (err)
+		return -1;
+	snprintf(text, sizeof(text), ANS_HEAD
+		 "m=audio 40000 %s 0 126\r\na=rtpmap:0 PCMU/8000\r\n"
+		 "a=rtpmap:126 telephone-event/8000\r\n%s"
+		 "m=video 40002 %s 96\r\na=rtpmap:96 VP8/90000\r\n%s",
+		 proto, audio_crypto, proto, video_crypto);
+	err = parse_answer(text);
+	if (!err)
+		err = sg_sdpmap_answer(&map, answer, why, sizeof(why));
+	return err;
+}
+
+static int answer_srtp(void)
+{
+	uint8_t a[30], b[30];
+	int i;
+
+	for (i = 0; i < 30; i++) {
+		a[i] = (uint8_t)i;
+		b[i] = (uint8_t)(100 + i);
+	}
+	/* audio takes the 32-bit tag (tag 2), video the 80-bit one */
+	TEST_EQ(srtp_answer(SG_SIP_SRTP_MANDATORY, "RTP/SAVP",
+			    "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:"
+			    KEY_A "\r\n",
+			    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"
+			    KEY_B "|2^31\r\n"), 0);
+	TEST_ASSERT(map.sv[0].accepted && map.sv[0].srtp);
+	TEST_EQ(map.sv[0].tag, 2);
+	TEST_EQ(map.sv[0].suite, SG_SRTP_AES_CM_128_HMAC_SHA1_32);
+	TEST_ASSERT(!memcmp(map.sv[0].rkey, a, 30));
+	TEST_ASSERT(map.sv[1].accepted && map.sv[1].srtp);
+	TEST_EQ(map.sv[1].tag, 1);
+	TEST_EQ(map.sv[1].suite, SG_SRTP_AES_CM_128_HMAC_SHA1_80);
+	TEST_ASSERT(!memcmp(map.sv[1].rkey, b, 30));
+	done();
+
+	/* optional: a phone without SRTP answers plain RTP/AVP */
+	TEST_EQ(srtp_answer(SG_SIP_SRTP_OPTIONAL, "RTP/AVP", "", ""), 0);
+	TEST_ASSERT(map.sv[0].accepted && !map.sv[0].srtp &&
+		    !map.sv[1].srtp);
+	done();
+	/* optional: and one with SRTP takes it */
+	TEST_EQ(srtp_answer(SG_SIP_SRTP_OPTIONAL, "RTP/AVP",
+			    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"
+			    KEY_A "\r\n", ""), 0);
+	TEST_ASSERT(map.sv[0].srtp && !map.sv[1].srtp);
+	done();
+	/* off: we offered no crypto, a stray a=crypto is ignored */
+	TEST_EQ(srtp_answer(SG_SIP_SRTP_OFF, "RTP/AVP",
+			    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"
+			    KEY_A "\r\n", ""), 0);
+	TEST_ASSERT(map.sv[0].accepted && !map.sv[0].srtp);
+	return 0;
+}
+
+static int test_answer_srtp(void)
+{
+	int err = answer_srtp();
+
+	done();
+	return err;
+}
+
+/* Each answer must fail with EPROTO, and the reason never shows a key. */
+static int answer_srtp_bad(void)
+{
+	static const struct {
+		enum sg_sip_srtp mode;
+		const char *proto, *crypto, *why;
+	} bad[] = {
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "", "mandatory"},
+		{SG_SIP_SRTP_MANDATORY, "RTP/AVP", "", "mandatory"},
+		{SG_SIP_SRTP_OPTIONAL, "RTP/SAVP", "", "crypto"},
+		/* a suite we did not offer, and ours under the wrong tag */
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "a=crypto:1 "
+		 "AES_256_CM_HMAC_SHA1_80 inline:" KEY_A KEY_A "\r\n",
+		 "not offered"},
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "a=crypto:1 "
+		 "AES_CM_128_HMAC_SHA1_32 inline:" KEY_A "\r\n",
+		 "not offered"},
+		{SG_SIP_SRTP_OPTIONAL, "RTP/AVP", "a=crypto:3 "
+		 "AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n",
+		 "not offered"},
+		/* malformed keys */
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "a=crypto:1 "
+		 "AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREh"
+		 "MUFRYXGBkaGxw\r\n", "40 base64"},
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "a=crypto:1 "
+		 "AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREh"
+		 "MUFRYXGBkaGx*d\r\n", "40 base64"},
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "a=crypto:1 "
+		 "AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "AAAA\r\n",
+		 "40 base64"},
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "a=crypto:1 "
+		 "AES_CM_128_HMAC_SHA1_80 uri:" KEY_A "\r\n", "inline"},
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "a=crypto:1 "
+		 "AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "|2^20|1:4\r\n",
+		 "MKI"},
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "a=crypto:1 "
+		 "AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "|x\r\n",
+		 "lifetime"},
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "a=crypto:1 "
+		 "AES_CM_128_HMAC_SHA1_80 inline:" KEY_A ";inline:" KEY_B
+		 "\r\n", "one key"},
+		/* session parameters we never offered; two lines */
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "a=crypto:1 "
+		 "AES_CM_128_HMAC_SHA1_80 inline:" KEY_A " UNENCRYPTED_SRTP"
+		 "\r\n", "session parameters"},
+		{SG_SIP_SRTP_MANDATORY, "RTP/SAVP", "a=crypto:1 "
+		 "AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\na=crypto:2 "
+		 "AES_CM_128_HMAC_SHA1_32 inline:" KEY_B "\r\n",
+		 "more than one"},
+	};
+	static const char good[] = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+		"inline:" KEY_B "\r\n";
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* the bad one on video: audio's good key is not enough */
+		err = srtp_answer(bad[i].mode, bad[i].proto,
+				  bad[i].mode == SG_SIP_SRTP_OFF ? "" : good,
+				  bad[i].crypto);
+		done();
+		if (err != EPROTO || !strstr(why, bad[i].why) ||
+		    strstr(why, "ZGVm") || strstr(why, "AAEC")) {
+			char m[300];
+
+			snprintf(m, sizeof(m), "bad[%zu]: err %d, why \"%s\"",
+				 i, err, why);
+			sg_test_fail(__FILE__, __LINE__, m);
+			return EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int test_answer_srtp_bad(void)
+{
+	int err = answer_srtp_bad();
+
+	done();
+	return err;
+}
+
+/* a=crypto is outside input: the parser checks it, bounded. */
+static int test_sdp_crypto_parse(void)
+{
+	static const char *const bad[] = {
+		"a=crypto:x AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n",
+		"a=crypto:0 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "\r\n",
+		"a=crypto:1234567890 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A
+		"\r\n",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80\r\n",
+		"a=crypto:1\r\n",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80_AND_A_SUITE_NAME_FAR_TOO_LONG"
+		" inline:" KEY_A "\r\n",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A KEY_A KEY_A
+		KEY_A "\r\n",
+	};
+	char text[4096];
+	struct sg_sdp *sdp = calloc(1, sizeof(*sdp));
+	size_t i, n;
+	int err = 0;
+
+	TEST_ASSERT(sdp != NULL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]) && !err; i++) {
+		snprintf(text, sizeof(text), ANS_HEAD
+			 "m=audio 40000 RTP/SAVP 0\r\n%s", bad[i]);
+		if (sg_sdp_parse(sdp, text, strlen(text), why, sizeof(why))
+		    != EBADMSG || !strstr(why, "a=crypto"))
+			err = EINVAL;
+	}
+	/* nine lines: one more than SG_SDP_MAX_CRYPTO */
+	n = (size_t)snprintf(text, sizeof(text), ANS_HEAD
+			     "m=audio 40000 RTP/SAVP 0\r\n");
+	for (i = 1; i <= SG_SDP_MAX_CRYPTO + 1 && !err; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "a=crypto:%zu "
+				      "AES_CM_128_HMAC_SHA1_80 inline:" KEY_A
+				      "\r\n", i);
+	if (!err && sg_sdp_parse(sdp, text, n, why, sizeof(why)) != E2BIG)
+		err = E2BIG;
+	/* session parameters kept as written; LF endings */
+	snprintf(text, sizeof(text), "v=0\no=- 1 1 IN IP4 127.0.0.2\ns=-\n"
+		 "t=0 0\nm=audio 40000 RTP/SAVP 0\n"
+		 "a=crypto:7  AES_CM_128_HMAC_SHA1_32 inline:" KEY_A
+		 "|2^31 KDR=1 FEC_ORDER=FEC_SRTP\n");
+	if (!err && (sg_sdp_parse(sdp, text, strlen(text), why, sizeof(why))
+		     || sdp->mediav[0].cryptoc != 1
+		     || sdp->mediav[0].cryptov[0].tag != 7
+		     || strcmp(sdp->mediav[0].cryptov[0].key,
+			       "inline:" KEY_A "|2^31")
+		     || strcmp(sdp->mediav[0].cryptov[0].params,
+			       "KDR=1 FEC_ORDER=FEC_SRTP")))
+		err = ENOENT;
+	free(sdp);
+	TEST_EQ(err, 0);
 	return 0;
 }
 
@@ -210,6 +561,11 @@ const struct sg_test sg_tests_sdpmap[] = {
 	{"answer_subset", test_answer_subset},
 	{"answer_audio_video", test_answer_av},
 	{"answer_bad", test_answer_bad},
+	{"audio_only", test_audio_only},
 	{"nothing_relayable", test_nothing_relayable},
+	{"offer_srtp", test_offer_srtp},
+	{"answer_srtp", test_answer_srtp},
+	{"answer_srtp_bad", test_answer_srtp_bad},
+	{"sdp_crypto_parse", test_sdp_crypto_parse},
 	{NULL, NULL},
 };
