@@ -81,7 +81,8 @@ step() { # name, log, command...
 
 includes() { tests/check-includes.sh && echo "1 passed, 0 failed"; }
 step "include direction" "$out/includes.log" includes
-make -C build -j"$jobs" tests/unit/runner tests/sip/sippeer >/dev/null
+# check programs (unit runner, SIP test peers) without running anything
+make -C build -j"$jobs" check TESTS= >/dev/null
 step "unit tests" "$out/unit.log" build/tests/unit/runner
 SG_TEST_OUT="$out/it" SG_BUILDDIR="$top/build" \
 	step "integration tests (Chromium)" "$out/integration.log" \
@@ -90,7 +91,7 @@ SG_TEST_OUT="$out/it" SG_BUILDDIR="$top/build" \
 echo "== building with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
 configure build-asan CC=clang --enable-werror --enable-sanitizers
 make -C build-asan -j"$jobs" >/dev/null
-make -C build-asan -j"$jobs" tests/unit/runner tests/sip/sippeer >/dev/null
+make -C build-asan -j"$jobs" check TESTS= >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 step "unit tests (ASan+UBSan)" "$out/unit-asan.log" build-asan/tests/unit/runner

@@ -220,6 +220,27 @@ static void sip_readable(int flags, void *arg)
 	sg_sip_ua_dispatch(app->ua);
 }
 
+/* 32 hex digits (validated at load) -> 16 bytes */
+static void hex16(uint8_t out[16], const char *hex)
+{
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		out[i] = (uint8_t)((ch_hex(hex[2 * i]) << 4) |
+				   ch_hex(hex[2 * i + 1]));
+}
+
+/* TS 33.102: SQN is 48 bits, big-endian */
+static void sqn48(uint8_t out[6], uint64_t sqn)
+{
+	int i;
+
+	for (i = 5; i >= 0; i--) {
+		out[i] = (uint8_t)(sqn & 0xff);
+		sqn >>= 8;
+	}
+}
+
 /* One IMS identity per store that has one (TS 24.229 5.1.1). */
 static int sip_start(struct sg_app *app)
 {
@@ -243,8 +264,19 @@ static int sip_start(struct sg_app *app)
 		memset(&id, 0, sizeof(id));
 		str_ncpy(id.impu, sc->ims_impu, sizeof(id.impu));
 		str_ncpy(id.impi, sc->ims_impi, sizeof(id.impi));
-		str_ncpy(id.password, sc->ims_password, sizeof(id.password));
-		id.auth = SG_SIP_AUTH_DIGEST_MD5;
+		if (sc->ims_auth == 1) {
+			/* RFC 3310: keys checked by the config loader */
+			id.auth = SG_SIP_AUTH_AKAV1_MD5;
+			hex16(id.k, sc->ims_k);
+			id.op_is_opc = sc->ims_opc[0] != '\0';
+			hex16(id.op, id.op_is_opc ? sc->ims_opc : sc->ims_op);
+			sqn48(id.sqn, (uint64_t)sc->ims_sqn);
+		}
+		else {
+			id.auth = SG_SIP_AUTH_DIGEST_MD5;
+			str_ncpy(id.password, sc->ims_password,
+				 sizeof(id.password));
+		}
 		err = sg_sip_ua_register(app->ua, (unsigned)i, &id);
 		OPENSSL_cleanse(&id, sizeof(id));
 		if (err)

@@ -102,6 +102,20 @@ static int check_pattern(const void *val, char *msg, size_t msgsz)
 	return 0;
 }
 
+/* 128-bit AKA keys (TS 35.206): 32 hex digits, or empty */
+static int check_hex128(const void *val, char *msg, size_t msgsz)
+{
+	const char *s = val;
+
+	if (!*s || (strlen(s) == 32 && strspn(s, "0123456789abcdefABCDEF")
+		    == 32))
+		return 0;
+	snprintf(msg, msgsz, "expected 32 hex digits");
+	return EINVAL;
+}
+
+static const char *const ims_auth_names[] = {"digest", "aka", NULL};
+
 #define K(n) offsetof(struct sg_store_conf, n)
 #define SZ(n) sizeof(((struct sg_store_conf *)0)->n)
 const struct sg_conf_key sg_store_conf_keys[] = {
@@ -146,7 +160,18 @@ const struct sg_conf_key sg_store_conf_keys[] = {
 	{"ims_impi", SG_CONF_STRING, K(ims_impi), SZ(ims_impi), 0, 0, NULL, 0,
 	 NULL, "IMS private identity, e.g. \"demo@ims.test\""},
 	{"ims_password", SG_CONF_STRING, K(ims_password), SZ(ims_password), 0,
-	 0, NULL, 0, NULL, "IMS digest password"},
+	 0, NULL, 0, NULL, "IMS digest password (ims_auth \"digest\")"},
+	{"ims_auth", SG_CONF_ENUM, K(ims_auth), 0, 0, 0, ims_auth_names, 0,
+	 NULL, "IMS authentication: \"digest\" (MD5, password) or \"aka\""
+	 " (Digest-AKAv1-MD5, RFC 3310, keys below)"},
+	{"ims_k", SG_CONF_STRING, K(ims_k), SZ(ims_k), 0, 0, NULL, 0,
+	 check_hex128, "AKA subscriber key K (32 hex digits; never logged)"},
+	{"ims_opc", SG_CONF_STRING, K(ims_opc), SZ(ims_opc), 0, 0, NULL, 0,
+	 check_hex128, "AKA OPc (32 hex digits), or give ims_op"},
+	{"ims_op", SG_CONF_STRING, K(ims_op), SZ(ims_op), 0, 0, NULL, 0,
+	 check_hex128, "AKA operator key OP (32 hex digits), or give ims_opc"},
+	{"ims_sqn", SG_CONF_INT, K(ims_sqn), 0, 0, 2147483647, NULL, 0, NULL,
+	 "AKA starting sequence number (resynchronised by AUTS if behind)"},
 	{NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 #undef K
@@ -178,6 +203,17 @@ int sg_store_conf_check(const struct sg_store_conf *c, char *msg,
 			 c->secret_len, SG_STORE_SECRET_MIN);
 		return EINVAL;
 	}
+	if (c->ims_auth == 1 && (!c->ims_k[0] ||
+				 !c->ims_opc[0] == !c->ims_op[0])) {
+		snprintf(msg, msgsz, "ims_auth \"aka\": needs ims_k and exactly "
+			 "one of ims_opc, ims_op");
+		return EINVAL;
+	}
+	if (c->ims_auth == 1 && c->ims_password[0]) {
+		snprintf(msg, msgsz, "ims_auth \"aka\": ims_password is not "
+			 "used; remove it");
+		return EINVAL;
+	}
 	return 0;
 }
 
@@ -194,6 +230,9 @@ static void store_destructor(void *arg)
 	/* the secret goes with the object: leave no copy in freed memory */
 	OPENSSL_cleanse(st->conf.secret, sizeof(st->conf.secret));
 	OPENSSL_cleanse(st->conf.ims_password, sizeof(st->conf.ims_password));
+	OPENSSL_cleanse(st->conf.ims_k, sizeof(st->conf.ims_k));
+	OPENSSL_cleanse(st->conf.ims_opc, sizeof(st->conf.ims_opc));
+	OPENSSL_cleanse(st->conf.ims_op, sizeof(st->conf.ims_op));
 }
 
 static void ipent_destructor(void *arg)

@@ -55,6 +55,12 @@ struct sg_store_conf {
 	char ims_impu[SG_STORE_IMS_MAX];    /**< for the sip leg (later)    */
 	char ims_impi[SG_STORE_IMS_MAX];
 	char ims_password[SG_STORE_IMS_MAX];
+	int ims_auth;                  /**< 0 digest (password), 1 AKA       */
+	char ims_k[33];                /**< AKA: K, 32 hex digits            */
+	char ims_opc[33];              /**< AKA: OPc, or                     */
+	char ims_op[33];               /**<      OP (exactly one of the two) */
+	int ims_sqn;                   /**< AKA: starting SQN (RFC 3310 AUTS
+					    resynchronises it anyway)        */
 };
 
 /** Key table of one "stores" element, interpreted by gw/conf.c. */

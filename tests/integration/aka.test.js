@@ -170,7 +170,33 @@ async function badResponse() {
   }
 }
 
+// The gateway itself: a store configured with ims_auth "aka" registers
+// through the AKA registrar, and its keys stay out of the gateway's log.
+async function gatewayAka() {
+  const r = await akareg('akareg-gw');
+  let gw;
+  try {
+    gw = await lib.startGateway('gw-aka', {
+      sip: { enabled: true, bind: `127.0.0.1:${await freePort()}`, pcscf: [r.uri] },
+      stores: [{ id: 'demo', secret: 'demo-store-signing-secret-0123456789abcdef',
+        ims_impu: IMPU, ims_impi: IMPI, ims_auth: 'aka', ims_k: K, ims_opc: OPC,
+        ims_sqn: SQN }],
+    });
+    await waitFor(() => /store demo: IMS registration OK/.test(gw.log()), 10000,
+      `AKA registration of the store:\n${gw.log()}`);
+    await r.wait(/AUTH OK/, 2000, 'akareg verified RES');
+    const text = gw.log().toLowerCase();
+    assert(!text.includes(K) && !text.includes(OPC), 'keys not logged by the gateway');
+    const m = (await lib.httpGet(`${gw.url}/metrics`)).text;
+    assert(/storegw_ims_registered\{store="demo"\} 1/.test(m), 'registered in /metrics');
+  } finally {
+    if (gw) await lib.stopGateway(gw);
+    await stop(r);
+  }
+}
+
 module.exports = [
+  { name: 'gateway_store', fn: gatewayAka },
   { name: 'register', fn: register, timeout: 30000 },
   { name: 'badmac', fn: badMac, timeout: 20000 },
   { name: 'resync', fn: resync, timeout: 20000 },

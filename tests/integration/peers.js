@@ -20,7 +20,11 @@ function start(name, cmd, args) {
   const p = { name, proc, out: '', err: '' };
   proc.stdout.on('data', (d) => { p.out += d.toString(); log.write(d); });
   proc.stderr.on('data', (d) => { p.err += d.toString(); log.write(d); });
-  p.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
+  p.exited = new Promise((resolve) => {
+    proc.on('exit', (code) => resolve(code));
+    // a program that cannot start (not built) fails the test, not the runner
+    proc.on('error', (e) => { p.err += `spawn failed: ${e.message}\n`; resolve(-1); });
+  });
   p.send = (line) => proc.stdin.write(`${line}\n`);
   p.lines = () => (p.out + '\n' + p.err).split('\n').filter(Boolean);
   p.has = (re) => p.lines().find((l) => re.test(l));
@@ -97,9 +101,11 @@ function ctrlClient(port) {
 
 // baresip as the rep's phone: registered through Kamailio, auto-answer,
 // a 440 Hz tone and a synthetic video, RTP statistics at hang-up; events
-// (DTMF, call state) come over ctrl_tcp.
+// (DTMF, call state) come over ctrl_tcp. mediaenc: baresip's media
+// encryption for the account, e.g. 'srtp-mand' (SDES, RFC 4568, RTP/SAVP)
+// or 'srtp' (best effort); none by default.
 async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/8000/1',
-  video = 'VP8', answer = 'auto', contact = '' } = {}) {
+  video = 'VP8', answer = 'auto', contact = '', mediaenc = '' } = {}) {
   const dir = fs.mkdtempSync(path.join(lib.OUTDIR, `${name}-`));
   const sipPort = await freePort();
   const ctrlPort = await freePort();
@@ -123,12 +129,14 @@ async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/800
     'module aubridge.so', 'module fakevideo.so', 'module ctrl_tcp.so',
     'module stdio.so', 'module menu.so', 'module contact.so',
     'module_app account.so',
+    ...(mediaenc ? ['module srtp.so'] : []),
     '',
   ].join('\n'));
   fs.writeFileSync(path.join(dir, 'accounts'),
     `<sip:${user}@ims.test>;auth_user=${user};auth_pass=${password};` +
     `outbound="${k.uri}";regint=600;answermode=${answer};` +
-    `audio_codecs=${audio};video_codecs=${video}\n`);
+    `audio_codecs=${audio};video_codecs=${video}` +
+    `${mediaenc ? `;mediaenc=${mediaenc}` : ''}\n`);
   fs.writeFileSync(path.join(dir, 'contacts'), contact ? `"peer" <${contact}>\n` : '');
   const p = start(name, '/usr/bin/baresip', ['-f', dir]);
   p.dir = dir;
@@ -140,3 +148,22 @@ async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/800
 }
 
 module.exports = { BUILDDIR, start, stop, startKamailio, stopKamailio, sippeer, baresip };
+
+// sippeer's RTP counters: "stats" on its stdin prints "RTP_RX n" (RTP that
+// reached its SDP port) and "RTP_TX n" (tone packets it sent).
+async function sippeerRtp(p, ms = 3000) {
+  const count = () => (p.out.match(/^RTP_TX \d+$/mg) || []).length;
+  const n = count();
+  p.send('stats');
+  await waitFor(() => count() > n, ms, `${p.name}: RTP counters\n${p.out}`);
+  const last = (re) => Number([...p.out.matchAll(re)].pop()[1]);
+  return { rx: last(/^RTP_RX (\d+)$/mg), tx: last(/^RTP_TX (\d+)$/mg) };
+}
+
+// how many lines of a child's stdout match re
+function countLines(p, re) {
+  return p.lines().filter((l) => re.test(l)).length;
+}
+
+module.exports.sippeerRtp = sippeerRtp;
+module.exports.countLines = countLines;

@@ -300,6 +300,38 @@ static int test_stores_errors(void)
 	return err;
 }
 
+/* IMS AKA credentials per store: hex keys, exactly one of OP / OPc */
+static int test_stores_aka(void)
+{
+	struct sg_conf c;
+	char err[512];
+	int e;
+
+	e = sg_conf_load(&c, "t.conf", "stores: ( { id = \"a\"; secret = \""
+			 SECRET32 "\"; ims_auth = \"aka\";\n ims_k = \""
+			 "465b5ce8b199b49faa5f0a2ee238a6bc\"; ims_opc = \""
+			 "cd63cb71954a9f4e48a5994e37a02baf\"; ims_sqn = 7; } );\n",
+			 err, sizeof(err));
+	if (e)
+		sg_test_fail(__FILE__, __LINE__, err);
+	TEST_EQ(e, 0);
+	TEST_EQ(c.stores[0].ims_auth, 1);
+	TEST_EQ(c.stores[0].ims_sqn, 7);
+	e = expect("stores: ( { id = \"a\"; secret = \"" SECRET32 "\";\n"
+		   " ims_k = \"465b5c\"; } );\n", "t.conf:2:",
+		   "32 hex digits");
+	if (!e)
+		e = expect("stores: ( { id = \"a\"; secret = \"" SECRET32 "\";"
+			   " ims_auth = \"aka\"; ims_k = \""
+			   "465b5ce8b199b49faa5f0a2ee238a6bc\"; } );\n",
+			   "t.conf:1:", "exactly one of ims_opc, ims_op");
+	if (!e)
+		e = expect("stores: ( { id = \"a\"; secret = \"" SECRET32 "\";"
+			   " ims_auth = \"sim\"; } );\n", "t.conf:1:",
+			   "not one of: digest, aka");
+	return e;
+}
+
 static int test_stores_duplicate(void)
 {
 	return expect("stores: (\n { id = \"a\"; secret = \"" SECRET32 "\"; },\n"
@@ -445,6 +477,7 @@ const struct sg_test sg_tests_conf[] = {
 	{"missing_file", test_missing_file},
 	{"stores_valid", test_stores_valid},
 	{"stores_errors", test_stores_errors},
+	{"stores_aka", test_stores_aka},
 	{"stores_duplicate", test_stores_duplicate},
 	{"stores_too_many", test_stores_too_many},
 	{"stores_secret", test_stores_secret},
