@@ -470,6 +470,34 @@ static int parse_group(struct pstate *st, struct span v)
 	return 0;
 }
 
+/* a=crypto:<tag> <crypto-suite> <key-params> [<session-params>]
+ * (RFC 4568 9.1). Kept as written; sdpmap checks suite and key. */
+static int parse_crypto(struct pstate *st, struct sg_sdp_media *m,
+			struct span v)
+{
+	struct sg_sdp_crypto *c;
+	struct span tag, suite, key;
+	uint32_t t;
+
+	if (m->cryptoc >= SG_SDP_MAX_CRYPTO)
+		return fail(st, E2BIG, "too many a=crypto");
+	c = &m->cryptov[m->cryptoc];
+	tag = next_tok(&v);
+	suite = next_tok(&v);
+	key = next_tok(&v);
+	v = trim(v);
+	/* tag: 1*9DIGIT */
+	if (tag.n > 9 || span_u32(tag, 999999999u, &t) || !t ||
+	    !suite.n || !key.n ||
+	    span_cpy(c->suite, sizeof(c->suite), suite) ||
+	    span_cpy(c->key, sizeof(c->key), key) ||
+	    span_cpy(c->params, sizeof(c->params), v))
+		return fail(st, EBADMSG, "bad a=crypto");
+	c->tag = t;
+	++m->cryptoc;
+	return 0;
+}
+
 static int parse_attr(struct pstate *st, struct span line)
 {
 	struct sg_sdp *sdp = st->sdp;
@@ -564,6 +592,8 @@ static int parse_attr(struct pstate *st, struct span line)
 		m->end_of_candidates = true;
 	else if (span_eq(name, "extmap"))
 		return parse_extmap(st, m, v);
+	else if (span_eq(name, "crypto"))
+		return parse_crypto(st, m, v);
 	else if (span_eq(name, "ptime")) {
 		if (!span_u32(trim(v), 100000, &x))
 			m->ptime = x;

@@ -53,6 +53,9 @@ static int check_ip(const void *val, char *msg, size_t msgsz)
 	return EINVAL;
 }
 
+static const char *const srtp_names[] = {"off", "optional", "mandatory",
+					 NULL};
+
 #define OFF(f) offsetof(struct sg_sip_conf, f)
 #define FSZ(f) sizeof(((struct sg_sip_conf *)0)->f)
 #define INT(n, f, lo, hi, d) \
@@ -98,6 +101,11 @@ const struct sg_conf_key sg_sip_conf_keys[] = {
 	    "lowest RTP port toward the IMS core (RTCP uses the next one)"),
 	INT("rtp_port_max", rtp_port_max, 1025, 65535,
 	    "highest RTP port toward the IMS core"),
+	{"srtp", SG_CONF_ENUM, OFF(srtp), sizeof(int), 0, 0, srtp_names, 0,
+	 NULL, "SDES-SRTP toward the IMS core (RFC 4568, TS 33.328): \"off\" "
+	 "= RTP/AVP; \"optional\" = RTP/AVP with a=crypto, plain RTP if the "
+	 "answer has none; \"mandatory\" = RTP/SAVP, an answer without "
+	 "a=crypto fails the call"},
 	{.name = NULL},
 };
 
@@ -125,6 +133,7 @@ void sg_sip_conf_defaults(struct sg_sip_conf *c)
 		.media_addr = "127.0.0.1",
 		.rtp_port_min = 30000,
 		.rtp_port_max = 39999,
+		.srtp = SG_SIP_SRTP_OFF,
 	};
 }
 

@@ -27,6 +27,13 @@
 
 #define SG_SIP_MAX_PCSCF 4
 
+/** SDES-SRTP toward the IMS core (RFC 4568, TS 33.328 e2ae). */
+enum sg_sip_srtp {
+	SG_SIP_SRTP_OFF = 0,          /**< RTP/AVP, no a=crypto              */
+	SG_SIP_SRTP_OPTIONAL,         /**< RTP/AVP + a=crypto (best effort)  */
+	SG_SIP_SRTP_MANDATORY,        /**< RTP/SAVP + a=crypto               */
+};
+
 struct sg_sip_conf {
 	bool enabled;                 /**< false: no UA is started          */
 	char bind[64];                /**< local SIP "addr:port" (loopback in tests) */
@@ -44,6 +51,7 @@ struct sg_sip_conf {
 	char media_addr[64];          /**< our RTP address toward the IMS core */
 	int rtp_port_min;             /**< RTP ports toward the IMS core       */
 	int rtp_port_max;
+	enum sg_sip_srtp srtp;        /**< SDES-SRTP toward the IMS core       */
 };
 
 extern const struct sg_conf_key sg_sip_conf_keys[];

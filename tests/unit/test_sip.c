@@ -40,7 +40,15 @@ static int test_conf_table(void)
 
 	for (k = sg_sip_conf_keys; k->name; k++)
 		TEST_ASSERT(k->doc && k->doc[0]);
-	TEST_EQ(k - sg_sip_conf_keys, 15);
+	TEST_EQ(k - sg_sip_conf_keys, 16);
+	TEST_EQ(c.srtp, SG_SIP_SRTP_OFF);
+	k = key("srtp");
+	TEST_ASSERT(k && k->type == SG_CONF_ENUM &&
+		    k->offset == offsetof(struct sg_sip_conf, srtp));
+	TEST_STREQ(k->names[SG_SIP_SRTP_OFF], "off");
+	TEST_STREQ(k->names[SG_SIP_SRTP_OPTIONAL], "optional");
+	TEST_STREQ(k->names[SG_SIP_SRTP_MANDATORY], "mandatory");
+	TEST_ASSERT(k->names[3] == NULL);
 
 	k = key("reg_expires_s");
 	TEST_ASSERT(k && k->type == SG_CONF_INT && k->min == 60 &&
