@@ -28,6 +28,27 @@ function freePort() {
   });
 }
 
+// n consecutive ports free for both TCP and UDP on 127.0.0.1 (baresip
+// binds SIP on port and SIP/TLS on port + 1).
+async function freePorts(n) {
+  const dgram = require('dgram');
+  const tryBind = (port, udp) => new Promise((resolve) => {
+    const s = udp ? dgram.createSocket('udp4') : net.createServer();
+    s.once('error', () => resolve(false));
+    const done = () => (udp ? s.close(() => resolve(true)) : s.close(() => resolve(true)));
+    if (udp) s.bind(port, '127.0.0.1', done); else s.listen(port, '127.0.0.1', done);
+  });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = await freePort();
+    let ok = base + n < 65535;
+    for (let i = 0; ok && i < n; i++) {
+      ok = (await tryBind(base + i, false)) && (await tryBind(base + i, true));
+    }
+    if (ok) return base;
+  }
+  throw new Error(`no ${n} consecutive free ports`);
+}
+
 let portBase = 21000 + (process.pid % 200) * 100;
 function mediaPorts(n = 40) {
   const r = [portBase, portBase + n - 1];
@@ -189,6 +210,6 @@ function wsClient(url) {
 
 module.exports = {
   wsClient,
-  STOREGW, OUTDIR, sleep, freePort, writeConf, startGateway, stopGateway,
+  STOREGW, OUTDIR, sleep, freePort, freePorts, writeConf, startGateway, stopGateway,
   httpGet, metrics, newPage, cleanup, assert, waitFor, getBrowser,
 };

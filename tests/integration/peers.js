@@ -107,7 +107,7 @@ function ctrlClient(port) {
 async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/8000/1',
   video = 'VP8', answer = 'auto', contact = '', mediaenc = '' } = {}) {
   const dir = fs.mkdtempSync(path.join(lib.OUTDIR, `${name}-`));
-  const sipPort = await freePort();
+  const sipPort = await lib.freePorts(2);   /* SIP and SIP/TLS on port + 1 */
   const ctrlPort = await freePort();
   fs.writeFileSync(path.join(dir, 'config'), [
     'poll_method epoll',
