@@ -764,4 +764,240 @@ size_t sg_amr_pack(uint8_t *out, size_t outsz, uint8_t cmr,
 size_t sg_amr_storage(uint8_t *out, size_t outsz,
 		      const struct sg_amr_frame *f, bool wb);
 
+/* ------------------------------------------------------------------ */
+/* Video RTP payloads (media/vpkt.c): RFC 7741 VP8, RFC 6184 H.264.     */
+/* Outside input: nothing is read past a packet; buffers are bounded    */
+/* and allocated once; nothing is allocated per packet.                 */
+/* ------------------------------------------------------------------ */
+
+enum sg_vcodec_id {
+	SG_VCODEC_VP8 = 0,      /**< RFC 7741, 90 kHz                    */
+	SG_VCODEC_H264,         /**< RFC 6184, 90 kHz                    */
+};
+
+#define SG_VPKT_MAX_FRAME  (512 * 1024) /**< default frame bound         */
+#define SG_VPKT_MAX_PS     256          /**< one stored SPS or PPS       */
+
+/** RFC 7741 4.2 VP8 payload descriptor. */
+struct sg_vp8_desc {
+	bool n;                  /**< non-reference frame                 */
+	bool s;                  /**< start of a VP8 partition            */
+	uint8_t pid;             /**< partition index 0..7                */
+	bool has_picid;          /**< I                                   */
+	bool picid_long;         /**< M: 15-bit PictureID                 */
+	uint16_t picid;
+	bool has_tl0;            /**< L                                   */
+	uint8_t tl0picidx;
+	bool has_tid;            /**< T                                   */
+	uint8_t tid;
+	bool y;
+	bool has_keyidx;         /**< K                                   */
+	uint8_t keyidx;          /**< 0..31                               */
+	size_t len;              /**< descriptor bytes (parse: out)       */
+};
+
+/** Parse a VP8 payload descriptor; EBADMSG if short/malformed. */
+int sg_vp8_desc_parse(struct sg_vp8_desc *d, const uint8_t *p, size_t n);
+/** Write a descriptor; return bytes written, 0 if sz is too small. */
+size_t sg_vp8_desc_write(uint8_t *p, size_t sz, const struct sg_vp8_desc *d);
+/**
+ * Is this VP8 frame (its first bytes) a key frame (RFC 7741 4.3, RFC 6386
+ * 9.1: P bit clear, start code 9d 01 2a)? Sets *w, *h if non-NULL.
+ */
+bool sg_vp8_is_keyframe(const uint8_t *frame, size_t n, unsigned *w,
+			unsigned *h);
+/** Does this Annex-B access unit hold an IDR slice (NAL type 5)? */
+bool sg_h264_is_idr(const uint8_t *au, size_t n);
+
+/**
+ * Find the next NAL unit of an Annex-B stream at or after *off.
+ * @return 0 (nal/len set, *off moved past it) or ENOENT at the end
+ */
+int sg_h264_nal_next(const uint8_t *au, size_t n, size_t *off,
+		     const uint8_t **nal, size_t *len);
+
+/** A frame assembled by a depacketiser (valid until its next call). */
+struct sg_vframe {
+	const uint8_t *data;     /**< VP8 frame / Annex-B access unit     */
+	size_t len;
+	uint32_t ts;             /**< RTP timestamp (90 kHz)              */
+	bool key;                /**< VP8 key frame / H.264 IDR           */
+};
+
+/** What sg_vdepack_put() reports (bits). */
+enum sg_vdepack_ev {
+	SG_VDEPACK_FRAME = 1 << 0, /**< *f holds a complete frame          */
+	SG_VDEPACK_LOST  = 1 << 1, /**< a frame was lost or dropped: the
+				       decoder needs a keyframe             */
+};
+
+struct sg_vdepack_stats {
+	uint64_t pkts, frames, lost, malformed, too_big, dup;
+};
+
+/** A depacketiser for one received stream; a libre mem object. */
+struct sg_vdepack;
+
+/**
+ * @param h264_mode  RFC 6184 packetization-mode 0 or 1 (ignored for VP8)
+ * @param max_frame  largest frame assembled (0: SG_VPKT_MAX_FRAME)
+ */
+int sg_vdepack_alloc(struct sg_vdepack **dp, enum sg_vcodec_id codec,
+		     int h264_mode, size_t max_frame);
+/**
+ * Store SPS/PPS from an fmtp sprop-parameter-sets value (RFC 6184 8.1:
+ * comma-separated base64 NAL units); they are put in front of an IDR
+ * access unit that comes without them. EBADMSG on bad base64 or NALs.
+ */
+int sg_vdepack_set_sprop(struct sg_vdepack *d, const char *sprop);
+/**
+ * Feed one RTP packet (payload only; h: its header; packets in sequence
+ * order, e.g. from a jitter buffer). A sequence gap, a malformed packet or
+ * an oversized frame drops the partial frame and reports SG_VDEPACK_LOST.
+ * @param ev  out: enum sg_vdepack_ev bits
+ * @return 0, or EBADMSG (malformed, counted) / E2BIG (frame too big)
+ */
+int sg_vdepack_put(struct sg_vdepack *d, const struct sg_rtp_hdr *h,
+		   const uint8_t *pl, size_t n, unsigned *ev,
+		   struct sg_vframe *f);
+void sg_vdepack_stats(const struct sg_vdepack *d, struct sg_vdepack_stats *st);
+
+/**
+ * One payload written by a packetiser into its out buffer; marker: last
+ * packet of the frame (RFC 7741 4.1, RFC 6184 5.1). Return non-zero to stop.
+ */
+typedef int (sg_vpack_h)(const uint8_t *pl, size_t len, bool marker,
+			 void *arg);
+
+/**
+ * Packetise one encoded VP8 frame into payloads <= maxpl bytes, each with
+ * a descriptor carrying the 15-bit PictureID, S=1/PID=0 on the first.
+ * out: scratch of >= maxpl bytes that each payload is written to.
+ * @return 0, EINVAL (maxpl too small), or the handler's error
+ */
+int sg_vp8_packetize(const uint8_t *frame, size_t len, uint16_t picid,
+		     size_t maxpl, uint8_t *out, sg_vpack_h *pkth, void *arg);
+/**
+ * Packetise one Annex-B access unit (RFC 6184). Mode 1: a NAL unit <=
+ * maxpl goes alone, runs of small NAL units (SPS+PPS) in one STAP-A
+ * (5.7.1), larger ones as FU-A (5.8). Mode 0: single NAL units only
+ * (6.2), so the encoder must limit its slice size to maxpl; E2BIG for a
+ * larger NAL unit (nothing sent). Marker on the last payload.
+ */
+int sg_h264_packetize(const uint8_t *au, size_t len, int mode, size_t maxpl,
+		      uint8_t *out, sg_vpack_h *pkth, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Video codecs (media/vcodec.c): libvpx VP8 and openh264 behind one    */
+/* interface; I420 frames; single-threaded, realtime settings.          */
+/* ------------------------------------------------------------------ */
+
+/** An I420 picture; planes owned by whoever filled it. */
+struct sg_vimg {
+	unsigned w, h;
+	uint8_t *data[3];
+	int stride[3];
+};
+
+/**
+ * Bilinear I420 scale src -> dst (dst->w, dst->h and planes set by the
+ * caller; even sizes). No allocation.
+ */
+void sg_vimg_scale(const struct sg_vimg *src, struct sg_vimg *dst);
+
+struct sg_venc_params {
+	enum sg_vcodec_id id;
+	unsigned width, height;  /**< fixed for the encoder's life        */
+	unsigned fps;            /**< 0: 30                               */
+	uint32_t bitrate;        /**< bps                                 */
+	size_t max_slice;        /**< H.264: slice NAL size limit in bytes
+				      (packetization-mode 0); 0: one slice */
+};
+
+struct sg_venc;
+struct sg_vdec;
+
+int sg_venc_alloc(struct sg_venc **ep, const struct sg_venc_params *p);
+/**
+ * Encode one picture (its size must be the encoder's). pts: 90 kHz,
+ * increasing. Output (VP8 frame / Annex-B AU with 4-byte start codes)
+ * stays valid until the next call; *len 0: the encoder skipped it.
+ */
+int sg_venc_encode(struct sg_venc *e, const struct sg_vimg *img, uint64_t pts,
+		   bool force_key, const uint8_t **data, size_t *len,
+		   bool *key);
+/** Change the target bitrate on the fly (REMB, TMMBR). */
+int sg_venc_set_bitrate(struct sg_venc *e, uint32_t bps);
+
+int sg_vdec_alloc(struct sg_vdec **dp, enum sg_vcodec_id id);
+/**
+ * Decode one frame / access unit. *got: a picture is in *img (planes
+ * owned by the decoder until its next call). EBADMSG: decode error.
+ */
+int sg_vdec_decode(struct sg_vdec *d, const uint8_t *data, size_t len,
+		   struct sg_vimg *img, bool *got);
+
+/* ------------------------------------------------------------------ */
+/* Video transcoding pipeline (media/vtx.c): RTP in -> depacketise ->   */
+/* decode -> scale/frame-rate cap -> encode -> packetise -> RTP out.    */
+/* Runs on the caller's thread; allocates only at alloc and when the    */
+/* resolution changes.                                                  */
+/* ------------------------------------------------------------------ */
+
+struct sg_vtx_params {
+	enum sg_vcodec_id in_codec;
+	int in_h264_mode;          /**< RFC 6184 packetization-mode (0/1)  */
+	const char *in_sprop;      /**< fmtp sprop-parameter-sets or NULL  */
+	enum sg_vcodec_id out_codec;
+	int out_h264_mode;         /**< 0: single NAL units only, slices
+				        limited to the payload size        */
+	unsigned max_width, max_height; /**< output cap (0: none); aspect kept */
+	unsigned max_fps;          /**< output cap (0: 30)                 */
+	uint32_t bitrate;          /**< initial encoder bps                */
+	size_t mtu;                /**< largest RTP packet, 12-byte header
+				        included (0: 1200)                 */
+	uint8_t out_pt;
+	size_t max_frame;          /**< 0: SG_VPKT_MAX_FRAME               */
+};
+
+struct sg_vtx_stats {
+	uint64_t pkts_in, pkts_bad;
+	uint64_t frames_in;        /**< complete frames depacketised        */
+	uint64_t frames_lost;      /**< frames dropped by the depacketiser  */
+	uint64_t frames_skipped;   /**< delta frames while awaiting a key   */
+	uint64_t frames_decoded, decode_errors;
+	uint64_t frames_capped;    /**< decoded, not encoded (fps cap)      */
+	uint64_t frames_encoded, keyframes_sent, encode_errors;
+	uint64_t pkts_out;
+	uint64_t keyreq_sent;      /**< keyframe requests toward the sender */
+	uint64_t keyreq_rcvd;      /**< sg_vtx_request_keyframe() calls     */
+	unsigned out_width, out_height;
+};
+
+/**
+ * One output RTP packet: mb->pos..end is the whole packet (12-byte header
+ * with our seq/ts/marker/PT, SSRC 0: the leg sets it) with >= 64 bytes of
+ * room after end. Send it before returning (the buffer is reused).
+ */
+typedef void (sg_vtx_send_h)(struct mbuf *mb, void *arg);
+/** Ask the sender for a keyframe (PLI/FIR toward the input leg). */
+typedef void (sg_vtx_keyreq_h)(void *arg);
+
+struct sg_vtx;
+
+int sg_vtx_alloc(struct sg_vtx **vp, const struct sg_vtx_params *p,
+		 sg_vtx_send_h *sendh, sg_vtx_keyreq_h *keyreqh, void *arg);
+/**
+ * One received RTP packet (whole packet, h parsed by sg_rtp_hdr_parse),
+ * in sequence order. Decodes and re-encodes when a frame completes.
+ * @return 0, or the errno of a dropped packet/frame (also counted)
+ */
+int sg_vtx_input(struct sg_vtx *v, const struct sg_rtp_hdr *h,
+		 const uint8_t *pkt, size_t len);
+/** The receiver asked for a keyframe: the next encoded frame is one. */
+void sg_vtx_request_keyframe(struct sg_vtx *v);
+/** REMB/TMMBR: change the encoder's bitrate. */
+int sg_vtx_set_bitrate(struct sg_vtx *v, uint32_t bps);
+void sg_vtx_stats(const struct sg_vtx *v, struct sg_vtx_stats *st);
+
 #endif

@@ -19,6 +19,7 @@ api:webrtc/apicheck.c webrtc/wsguard.c webrtc/conf.c $MEDIA
 token:gw/token.c gw/dialplan.c gw/store.c $MEDIA
 dtmf:media/dtmf.c media/relay.c media/rtpleg.c media/demux.c media/rtp.c media/rtcp.c media/rtpstats.c media/srtp.c media/srtp_libre.c media/srtp_libsrtp2.c $MEDIA
 aka:sip/milenage.c sip/aka.c $MEDIA
+vpkt:media/vpkt.c $MEDIA
 amr:media/amr.c $MEDIA
 "
 rm -f "$out/results"
