@@ -1000,4 +1000,94 @@ void sg_vtx_request_keyframe(struct sg_vtx *v);
 int sg_vtx_set_bitrate(struct sg_vtx *v, uint32_t bps);
 void sg_vtx_stats(const struct sg_vtx *v, struct sg_vtx_stats *st);
 
+/* ------------------------------------------------------------------ */
+/* Audio transcoding pipeline (media/atx.c): one direction of one       */
+/* stream, RTP in codec A -> RTP out codec B. Reorder buffer, loss      */
+/* concealment, resampling, re-packetisation; nothing allocated per     */
+/* packet. Runs in the call's media thread.                             */
+/* ------------------------------------------------------------------ */
+
+/** One side of a pipeline, as negotiated in SDP. */
+struct sg_atx_side {
+	enum sg_acodec_id codec;
+	uint8_t pt;               /**< its payload type                     */
+	uint8_t channels;         /**< 1; opus input may be 2 (downmixed)   */
+	bool amr_octet_align;     /**< RFC 4867 octet-align=1               */
+	uint16_t amr_mode_set;    /**< bit n = mode n allowed; 0 = all      */
+};
+
+/** Start from sg_atx_conf_defaults(): 0 is a valid AMR mode/CMR. */
+struct sg_atx_conf {
+	struct sg_atx_side in, out;
+	uint8_t in_cn_pt;         /**< RFC 3389 CN PT on the input; 0: none */
+	uint8_t out_cn_pt;        /**< send one CN packet when silence starts
+				       (a G.711/G.722 peer that offered CN);
+				       0: silence sends nothing            */
+	unsigned ptime_ms;        /**< out packet time: 20, 40 or 60        */
+	int amr_mode;             /**< out AMR start mode; -1: highest allowed */
+	uint8_t amr_cmr;          /**< CMR we send: the mode we ask the far
+				       end for; SG_AMR_NO_CMR: none        */
+	bool amr_follow_cmr;      /**< sg_atx_set_cmr() changes our mode    */
+	uint32_t opus_bitrate;    /**< 0: codec default                     */
+	bool opus_fec;            /**< out opus in-band FEC                 */
+	bool dtx;                 /**< out encoder DTX                      */
+	unsigned jb_min_ms;       /**< wait for a missing packet: adaptive  */
+	unsigned jb_max_ms;       /**< between these (30, 60), at least one
+				       packet time + 10 ms                 */
+};
+
+struct sg_atx_stats {
+	uint64_t in_pkts;         /**< accepted (audio + CN)                */
+	uint64_t concealed;       /**< lost packet times concealed          */
+	uint64_t fec;             /**< of those, from the next opus packet's
+				       FEC (libopus conceals if it has none) */
+	uint64_t late;            /**< arrived after being concealed/skipped */
+	uint64_t dup;             /**< duplicates dropped                   */
+	uint64_t dec_frames, enc_frames, out_pkts;
+	uint64_t drop_pt;         /**< neither the input PT nor CN          */
+	uint64_t drop_bad;        /**< malformed / undecodable payloads      */
+	uint64_t enc_err;
+	uint64_t silences;        /**< silence periods (DTX/CN) started     */
+	uint64_t resync;          /**< new SSRC, restarted seq, long loss   */
+	uint64_t cmr_rx;          /**< CMR changes received (handed over)   */
+	uint64_t mode_changes;    /**< our AMR encoder mode changed          */
+	unsigned jb_pkts;         /**< packets held now                     */
+	unsigned jb_max;          /**< most packets held at once            */
+	unsigned jb_wait_ms;      /**< current wait for a missing packet    */
+	int amr_mode;             /**< our AMR encoder mode (-1: not AMR)   */
+};
+
+struct sg_atx;
+
+/**
+ * A ready RTP packet at mb->pos..end (64 bytes of room after end): our
+ * PT, sequence, timestamp (out RTP clock), marker; SSRC 0, to be set by
+ * the leg (sg_rtpleg_send(), sg_webrtc_transport_send_rtp()). The
+ * handler may free the pipeline.
+ */
+typedef void (sg_atx_send_h)(struct mbuf *mb, void *arg);
+/**
+ * The AMR peer's CMR changed: a mode it asks of OUR encoder toward it,
+ * i.e. of the opposite direction's pipeline (hand it to sg_atx_set_cmr()).
+ */
+typedef void (sg_atx_cmr_h)(int mode, void *arg);
+
+void sg_atx_conf_defaults(struct sg_atx_conf *c);
+/** Allocate a pipeline (libre mem object); conf and callid are copied. */
+int sg_atx_alloc(struct sg_atx **ap, const struct sg_atx_conf *conf,
+		 const char *callid, sg_atx_send_h *sendh,
+		 sg_atx_cmr_h *cmrh, void *arg);
+/** One input RTP packet (whole, decrypted, h from sg_rtp_hdr_parse). */
+int sg_atx_input(struct sg_atx *a, const struct sg_rtp_hdr *h,
+		 const uint8_t *pkt, size_t len, uint64_t now_us);
+/** Playout deadline: call every 10-20 ms (libre timer, media thread). */
+void sg_atx_tick(struct sg_atx *a, uint64_t now_us);
+/** Peer's CMR for our AMR encoder (mode-set respected; 15: no change). */
+int sg_atx_set_cmr(struct sg_atx *a, int mode);
+/** The CMR we send: the mode asked of the far end (15: none). */
+int sg_atx_request_mode(struct sg_atx *a, int mode);
+/** Opus out bitrate (REMB/TMMBR). */
+int sg_atx_set_bitrate(struct sg_atx *a, uint32_t bps);
+void sg_atx_stats(const struct sg_atx *a, struct sg_atx_stats *st);
+
 #endif
