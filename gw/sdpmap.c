@@ -13,6 +13,38 @@ static const char *const relay_audio[] = {"opus", "PCMU", "PCMA", "G722",
 					  NULL};
 static const char *const relay_video[] = {"H264", "VP8", NULL};
 
+/* What the gateway can transcode to (TS 26.114 5.2.1, 6.2.2), offered
+ * where the browser did not offer the codec itself. AMR in both RFC 4867
+ * payload formats: some phones take only one of them. */
+static const struct {
+	const char *name;
+	int static_pt;           /**< RFC 3551 static PT, -1: dynamic    */
+	uint32_t rate;
+	const char *fmtp;
+	bool video;
+} xcodecs[] = {
+	{"AMR-WB", -1, 16000, "mode-change-capability=2;max-red=0", false},
+	{"AMR-WB", -1, 16000, "octet-align=1;mode-change-capability=2;"
+	 "max-red=0", false},
+	{"AMR", -1, 8000, "mode-change-capability=2;max-red=0", false},
+	{"AMR", -1, 8000, "octet-align=1;mode-change-capability=2;max-red=0",
+	 false},
+	{"PCMU", 0, 8000, "", false},
+	{"PCMA", 8, 8000, "", false},
+	{"G722", 9, 8000, "", false},
+	{"H264", -1, 90000, "profile-level-id=42e01f;packetization-mode=1",
+	 true},
+	{"H264", -1, 90000, "profile-level-id=42e01f;packetization-mode=0",
+	 true},
+	{"VP8", -1, 90000, "", true},
+};
+
+/* Browser codecs we can decode and encode, in the order we prefer them
+ * for the browser side of a transcoded stream. */
+static const char *const xbrowser_audio[] = {"opus", "PCMU", "PCMA",
+					     "G722", NULL};
+static const char *const xbrowser_video[] = {"VP8", "H264", NULL};
+
 static bool in_list(const char *const *l, const char *name)
 {
 	for (; *l; l++)
@@ -26,6 +58,22 @@ static bool relayable(const struct sg_sdp_media *m,
 {
 	return in_list(strcmp(m->type, "video") ? relay_audio : relay_video,
 		       f->name);
+}
+
+/* The browser format the transcoder uses: our preference, then its order */
+static int browser_pt(const struct sg_sdp_media *m)
+{
+	const char *const *l = strcmp(m->type, "video") ? xbrowser_audio :
+		xbrowser_video;
+	const struct sg_sdp_fmt *f;
+
+	for (; *l; l++) {
+		f = sg_sdp_fmt_find(m, *l, 0);
+		/* RFC 6184: we packetise H.264 in mode 1 or 0 only */
+		if (f)
+			return f->pt;
+	}
+	return -1;
 }
 
 int sg_sdpmap_plan(struct sg_sdpmap *map, const struct sg_sdp *browser,
@@ -47,9 +95,10 @@ int sg_sdpmap_plan(struct sg_sdpmap *map, const struct sg_sdp *browser,
 			continue;
 		for (k = 0; k < m->fmtc && !relayable(m, &m->fmtv[k]); k++)
 			;
-		if (k == m->fmtc)
+		if (k == m->fmtc && browser_pt(m) < 0)
 			continue;
 		s = &map->sv[map->sc++];
+		s->bpt = browser_pt(m);
 		s->mline = i;
 		s->video = !strcmp(m->type, "video");
 		s->tel_pt = -1;
@@ -58,19 +107,67 @@ int sg_sdpmap_plan(struct sg_sdpmap *map, const struct sg_sdp *browser,
 	return map->sc ? 0 : ENOENT;
 }
 
-/* A dynamic PT the browser did not use on this m-line (RFC 3551 6). */
-static int free_pt(const struct sg_sdp_media *m)
+static bool pt_used(const struct sg_sdp_media *m,
+		    const struct sg_sdpmap_stream *s, int pt)
 {
-	int pt;
 	uint8_t k;
 
-	for (pt = 101; pt < 128; pt++) {
-		for (k = 0; k < m->fmtc && m->fmtv[k].pt != pt; k++)
-			;
-		if (k == m->fmtc)
+	for (k = 0; k < m->fmtc; k++)
+		if (m->fmtv[k].pt == pt)
+			return true;
+	for (k = 0; k < s->xfmtc; k++)
+		if (s->xfmtv[k].pt == pt)
+			return true;
+	return s->tel_pt == pt;
+}
+
+/* A dynamic PT neither the browser nor we use on this m-line (RFC 3551 6) */
+static int free_pt(const struct sg_sdp_media *m,
+		   const struct sg_sdpmap_stream *s)
+{
+	int pt;
+
+	for (pt = 96; pt < 128; pt++)
+		if (!pt_used(m, s, pt))
 			return pt;
-	}
 	return -1;
+}
+
+/* The formats we offer for transcoding on one m-line. */
+static void plan_xcodecs(struct sg_sdpmap_stream *s,
+			 const struct sg_sdp_media *m)
+{
+	size_t j;
+
+	s->xfmtc = 0;
+	if (s->bpt < 0)
+		return;
+	for (j = 0; j < sizeof(xcodecs) / sizeof(xcodecs[0]) &&
+		     s->xfmtc < SG_SDPMAP_MAX_X; j++) {
+		struct sg_sdp_fmt *f = &s->xfmtv[s->xfmtc];
+		int pt;
+
+		if (xcodecs[j].video != s->video ||
+		    sg_sdp_fmt_find(m, xcodecs[j].name, 0))
+			continue;      /* relayed as the browser sends it */
+		pt = xcodecs[j].static_pt >= 0 &&
+			!pt_used(m, s, xcodecs[j].static_pt) ?
+			xcodecs[j].static_pt : free_pt(m, s);
+		if (pt < 0)
+			break;
+		memset(f, 0, sizeof(*f));
+		f->pt = (uint8_t)pt;
+		str_ncpy(f->name, xcodecs[j].name, sizeof(f->name));
+		f->clock_rate = xcodecs[j].rate;
+		f->channels = xcodecs[j].video ? 0 : 1;
+		str_ncpy(f->fmtp, xcodecs[j].fmtp, sizeof(f->fmtp));
+		if (xcodecs[j].video) {
+			str_ncpy(f->fb[0], "nack pli", sizeof(f->fb[0]));
+			str_ncpy(f->fb[1], "ccm fir", sizeof(f->fb[1]));
+			f->fbc = 2;
+		}
+		++s->xfmtc;
+	}
 }
 
 struct out {
@@ -188,10 +285,14 @@ int sg_sdpmap_offer(char *buf, size_t bufsz, struct sg_sdpmap *map,
 		const struct sg_sdp_media *m = &browser->mediav[s->mline];
 		const struct sg_sdp_fmt *te8k = NULL;
 
+		s->xfmtc = 0;
 		if (!s->video) {
 			te8k = sg_sdp_fmt_find(m, "telephone-event", 8000);
-			s->tel_pt = te8k ? te8k->pt : free_pt(m);
+			/* 101: what most phones expect for RFC 4733 */
+			s->tel_pt = te8k ? te8k->pt : !pt_used(m, s, 101) ?
+				101 : free_pt(m, s);
 		}
+		plan_xcodecs(s, m);
 
 		/* TS 26.114 5.2 / 6.2: plain RTP toward the IMS core; AVPF
 		 * only where a phone takes it, so AVP with rtcp-fb lines.
@@ -209,6 +310,8 @@ int sg_sdpmap_offer(char *buf, size_t bufsz, struct sg_sdpmap *map,
 			put(&o, " %u", m->fmtv[k].pt);
 			s->offered[s->offeredc++] = m->fmtv[k].pt;
 		}
+		for (k = 0; k < s->xfmtc; k++)
+			put(&o, " %u", s->xfmtv[k].pt);
 		if (s->tel_pt >= 0)
 			put(&o, " %d", s->tel_pt);
 		put(&o, "\r\n");
@@ -217,6 +320,8 @@ int sg_sdpmap_offer(char *buf, size_t bufsz, struct sg_sdpmap *map,
 		for (k = 0; k < m->fmtc; k++)
 			if (relayable(m, &m->fmtv[k]))
 				put_fmt(&o, &m->fmtv[k], s->video);
+		for (k = 0; k < s->xfmtc; k++)
+			put_fmt(&o, &s->xfmtv[k], s->video);
 		if (s->tel_pt >= 0)
 			put(&o, "a=rtpmap:%d telephone-event/8000\r\n"
 			    "a=fmtp:%d 0-15\r\n", s->tel_pt, s->tel_pt);
@@ -246,6 +351,17 @@ static bool offered(const struct sg_sdpmap_stream *s, uint8_t pt)
 		if (s->offered[k] == pt)
 			return true;
 	return false;
+}
+
+static const struct sg_sdp_fmt *xoffered(const struct sg_sdpmap_stream *s,
+					 uint8_t pt)
+{
+	uint8_t k;
+
+	for (k = 0; k < s->xfmtc; k++)
+		if (s->xfmtv[k].pt == pt)
+			return &s->xfmtv[k];
+	return NULL;
 }
 
 static bool b64char(char c)
@@ -375,6 +491,7 @@ int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
 		const struct sg_sdp_media *m = &answer->mediav[i];
 
 		s->accepted = false;
+		s->transcode = false;
 		s->ans_tel_pt = -1;
 		s->srtp = false;
 		OPENSSL_cleanse(s->rkey, sizeof(s->rkey));
@@ -398,6 +515,21 @@ int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
 			else if (!s->accepted && offered(s, f->pt)) {
 				s->codec = *f;
 				s->accepted = true;
+			}
+			else if (!s->accepted && xoffered(s, f->pt)) {
+				/* RFC 3264 6.1: the answer's PT means our
+				 * format; keep its fmtp (mode-set...) */
+				s->codec = *f;
+				if (!s->codec.name[0] || !s->codec.clock_rate) {
+					const struct sg_sdp_fmt *x =
+						xoffered(s, f->pt);
+
+					str_ncpy(s->codec.name, x->name,
+						 sizeof(s->codec.name));
+					s->codec.clock_rate = x->clock_rate;
+				}
+				s->accepted = true;
+				s->transcode = true;
 			}
 		}
 		if (!s->accepted)
@@ -442,6 +574,6 @@ void sg_sdpmap_pins(const struct sg_sdpmap *map, size_t browser_mediac,
 		const struct sg_sdpmap_stream *s = &map->sv[i];
 
 		if (s->accepted && s->mline < browser_mediac)
-			pin_pt[s->mline] = s->codec.pt;
+			pin_pt[s->mline] = s->transcode ? s->bpt : s->codec.pt;
 	}
 }

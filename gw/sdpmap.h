@@ -11,6 +11,8 @@
 /** SDES suites we offer, tag = index + 1 (RFC 4568 6.2.1 / 6.2.2) */
 #define SG_SDPMAP_SUITES 2
 
+#define SG_SDPMAP_MAX_X 8   /**< formats offered for transcoding per m-line */
+
 /** One browser m-line bridged to one IMS m-line (same order). */
 struct sg_sdpmap_stream {
 	unsigned mline;           /**< browser m-line index                 */
@@ -20,8 +22,13 @@ struct sg_sdpmap_stream {
 	int tel_pt;               /**< telephone-event/8000 PT we offer, -1  */
 	uint8_t offered[SG_SDP_MAX_FMT]; /**< codec PTs we offered         */
 	uint8_t offeredc;
+	int bpt;                  /**< browser codec PT we transcode from/to,
+				       -1 when none can be (relay only)      */
+	struct sg_sdp_fmt xfmtv[SG_SDPMAP_MAX_X]; /**< offered for transcoding */
+	uint8_t xfmtc;
 	/* from the answer */
 	bool accepted;
+	bool transcode;           /**< the phone chose one of xfmtv        */
 	struct sg_sdp_fmt codec;  /**< the phone's choice (offer's PT)       */
 	int ans_tel_pt;           /**< telephone-event PT answered, -1       */
 	uint32_t ans_tel_rate;
@@ -49,7 +56,7 @@ struct sg_sdpmap {
 
 /**
  * Decide which browser m-lines can be bridged: audio or video, port not
- * 0, and at least one codec a phone can take without transcoding;
+ * 0, and a codec a phone can take as it is or one we can transcode;
  * video m-lines only when video is true (an "audio" call). ENOENT when
  * none.
  */
@@ -81,7 +88,8 @@ int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
 
 /**
  * Pins for the browser answer (see struct sg_webrtc_codecs): the phone's
- * PT on bridged m-lines, reject elsewhere.
+ * PT on relayed m-lines, the browser codec we transcode to/from on
+ * transcoded ones, reject elsewhere.
  */
 void sg_sdpmap_pins(const struct sg_sdpmap *map, size_t browser_mediac,
 		    int16_t pin_pt[SG_SDP_MAX_MEDIA]);

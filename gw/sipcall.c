@@ -6,6 +6,7 @@
 #include <re.h>
 #include "gw/sdpmap.h"
 #include "gw/sipcall.h"
+#include "gw/xcode.h"
 
 struct stream {
 	struct sg_sipcall *sc;          /**< weak: owner                   */
@@ -16,6 +17,7 @@ struct stream {
 	struct sg_relay_stream to_phone;
 	struct sg_relay_stream to_browser;
 	struct sg_dtmf *dtmf;           /**< audio: RFC 4733 toward the phone */
+	struct sg_xcode *xc;            /**< transcoding instead of relay  */
 	bool srtp;                      /**< SDES-SRTP on the leg          */
 };
 
@@ -45,6 +47,7 @@ static void destructor(void *arg)
 	if (!s->ended)
 		(void)sg_sip_call_hangup(s->ua, s->ref);
 	for (i = 0; i < s->sc; i++) {
+		s->sv[i].xc = mem_deref(s->sv[i].xc);
 		s->sv[i].dtmf = mem_deref(s->sv[i].dtmf);
 		s->sv[i].leg = mem_deref(s->sv[i].leg);
 	}
@@ -58,6 +61,10 @@ static void leg_rtp(const struct sg_rtp_hdr *h, struct mbuf *mb, void *arg)
 
 	if (!st->active)
 		return;
+	if (st->xc) {
+		sg_xcode_from_phone(st->xc, h, mb);
+		return;
+	}
 	if (sg_relay_stream_rewrite(&st->to_browser, mbuf_buf(mb),
 				    mbuf_get_left(mb), h))
 		return;        /* counted in the relay stats */
@@ -69,9 +76,67 @@ static void leg_rtcp(const struct sg_rtcp_info *ri, void *arg)
 {
 	struct stream *st = arg;
 
-	if (st->active && (ri->flags & (SG_RTCP_PLI | SG_RTCP_FIR)))
+	if (!st->active || !(ri->flags & (SG_RTCP_PLI | SG_RTCP_FIR)))
+		return;
+	if (st->xc)
+		sg_xcode_keyframe(st->xc, false);   /* our encoder */
+	else
 		(void)sg_webrtc_transport_request_keyframe(st->sc->tp,
 							   st->mline);
+}
+
+/* what a transcoded stream sends toward each side */
+static void xc_to_phone(struct mbuf *mb, void *arg)
+{
+	struct stream *st = arg;
+
+	(void)sg_rtpleg_send(st->leg, mb);
+}
+
+static void xc_to_browser(struct mbuf *mb, void *arg)
+{
+	struct stream *st = arg;
+
+	(void)sg_webrtc_transport_send_rtp(st->sc->tp, st->mline, mb);
+}
+
+static void xc_key_browser(void *arg)
+{
+	struct stream *st = arg;
+
+	(void)sg_webrtc_transport_request_keyframe(st->sc->tp, st->mline);
+}
+
+static void xc_key_phone(void *arg)
+{
+	struct stream *st = arg;
+
+	(void)sg_rtpleg_request_keyframe(st->leg);
+}
+
+/* The phone chose a codec the browser did not offer: decode and encode
+ * both ways (one decode per incoming stream, one encode per outgoing). */
+static int xcode_init(struct sg_sipcall *s, struct stream *st,
+		      const struct sg_sdpmap_stream *ms,
+		      const struct sg_webrtc_choice *ch)
+{
+	struct sg_xcode_params xp = {
+		.video = st->video,
+		.bfmt = &ch->codec,
+		.btel_pt = ch->tel_pt,
+		.btel_rate = ch->tel_rate,
+		.pfmt = &ms->codec,
+		.ptel_pt = ms->ans_tel_pt,
+		.ptel_rate = ms->ans_tel_rate,
+		.callid = s->callid,
+		.to_phone = xc_to_phone,
+		.to_browser = xc_to_browser,
+		.key_from_phone = xc_key_phone,
+		.key_from_browser = xc_key_browser,
+		.arg = st,
+	};
+
+	return sg_xcode_alloc(&st->xc, &xp);
 }
 
 static void dtmf_send(struct mbuf *mb, void *arg)
@@ -287,6 +352,18 @@ static int remote_sdp(struct sg_sipcall *s, const char *text)
 		if (!choices || st->active)
 			continue;    /* re-INVITE: same codecs, new address */
 
+		if (ms->transcode) {
+			err = xcode_init(s, st, ms, &choices[st->mline]);
+			if (err)
+				return err;
+			st->active = true;
+			SG_INFO(SG_SUB_API, s->callid, "m-line %u: transcode "
+				"%s <-> %s/%u to %s:%u%s", st->mline,
+				choices[st->mline].codec.name, ms->codec.name,
+				ms->codec.clock_rate, ms->raddr, ms->rport,
+				st->srtp ? " (SDES-SRTP)" : "");
+			continue;
+		}
 		err = relay_init(st, ms, &choices[st->mline]);
 		if (err)
 			return err;
@@ -413,6 +490,10 @@ void sg_sipcall_browser_rtp(struct sg_sipcall *s, unsigned mline,
 	if (s->map.sv[s->by_mline[mline]].dir == SG_SDP_SENDONLY ||
 	    s->map.sv[s->by_mline[mline]].dir == SG_SDP_INACTIVE)
 		return;
+	if (st->xc) {
+		sg_xcode_from_browser(st->xc, h, mb);
+		return;
+	}
 	if (sg_relay_stream_rewrite(&st->to_phone, mbuf_buf(mb),
 				    mbuf_get_left(mb), h))
 		return;
@@ -427,8 +508,17 @@ void sg_sipcall_browser_rtcp(struct sg_sipcall *s, unsigned mline,
 	if (mline >= SG_SDP_MAX_MEDIA || s->by_mline[mline] < 0)
 		return;
 	st = &s->sv[s->by_mline[mline]];
-	/* the browser wants a keyframe from the phone's encoder */
-	if (st->active && (ri->flags & (SG_RTCP_PLI | SG_RTCP_FIR)))
+	if (!st->active)
+		return;
+	if (st->xc && (ri->flags & SG_RTCP_REMB))
+		sg_xcode_browser_bitrate(st->xc, (uint32_t)ri->remb_bps);
+	if (!(ri->flags & (SG_RTCP_PLI | SG_RTCP_FIR)))
+		return;
+	/* the browser wants a keyframe: of our encoder when transcoding,
+	 * else of the phone's */
+	if (st->xc)
+		sg_xcode_keyframe(st->xc, true);
+	else
 		(void)sg_rtpleg_request_keyframe(st->leg);
 }
 
@@ -443,9 +533,14 @@ int sg_sipcall_dtmf(struct sg_sipcall *s, const char *digits)
 {
 	size_t i;
 
-	for (i = 0; i < s->sc; i++)
-		if (s->sv[i].active && s->sv[i].dtmf)
+	for (i = 0; i < s->sc; i++) {
+		if (!s->sv[i].active || s->sv[i].video)
+			continue;
+		if (s->sv[i].xc)
+			return sg_xcode_dtmf(s->sv[i].xc, digits);
+		if (s->sv[i].dtmf)
 			return sg_dtmf_send(s->sv[i].dtmf, digits);
+	}
 	return ENOTSUP;
 }
 
@@ -476,7 +571,8 @@ int sg_sipcall_json(struct re_printf *pf, const struct sg_sipcall *s)
 				 "\"rx_pkts\":%llu,\"tx_pkts\":%llu,"
 				 "\"drop_src\":%llu,\"latched\":%s,"
 				 "\"relay_drop_pt\":%llu,\"telev\":%llu,"
-				 "\"srtp\":%s,\"drop_srtp\":%llu}",
+				 "\"srtp\":%s,\"drop_srtp\":%llu,"
+				 "\"codec\":\"%s\",\"mode\":\"%s\"",
 				 i ? "," : "", s->sv[i].mline,
 				 s->sv[i].active ? "true" : "false",
 				 (unsigned long long)ls.rx_pkts,
@@ -488,7 +584,13 @@ int sg_sipcall_json(struct re_printf *pf, const struct sg_sipcall *s)
 				 (unsigned long long)
 				 s->sv[i].to_phone.st.telev,
 				 s->sv[i].srtp ? "true" : "false",
-				 (unsigned long long)ls.drop_srtp);
+				 (unsigned long long)ls.drop_srtp,
+				 s->map.sv[i].accepted ? s->map.sv[i].codec.name : "",
+				 s->sv[i].xc ? "transcode" : "relay");
+		if (!err && s->sv[i].xc)
+			err = re_hprintf(pf, ",%H", sg_xcode_json, s->sv[i].xc);
+		if (!err)
+			err = re_hprintf(pf, "}");
 	}
 	return err | re_hprintf(pf, "]}");
 }

@@ -31,10 +31,21 @@ window.sg = {
   },
   // Place a call: returns ids; media flows into window.sg.calls[id].
   call(c, id, to, opts) { return sg.callWith(c, id, to, opts || {}); },
-  async callWith(c, id, to, { video = true, audio = true, token } = {}) {
+  async callWith(c, id, to, { video = true, audio = true, token, codecs } = {}) {
     const stream = await navigator.mediaDevices.getUserMedia({ audio, video });
     const pc = new RTCPeerConnection();
     stream.getTracks().forEach((t) => pc.addTrack(t, stream));
+    // limit the browser's offer (e.g. {audio:['opus'], video:['VP8']})
+    if (codecs) {
+      pc.getTransceivers().forEach((tr) => {
+        const kind = tr.sender.track.kind;
+        if (!codecs[kind]) return;
+        const all = RTCRtpSender.getCapabilities(kind).codecs;
+        tr.setCodecPreferences(all.filter((cd) => codecs[kind].some((n) =>
+          cd.mimeType.toLowerCase() === `${kind}/${n.toLowerCase()}`) ||
+          /telephone-event/i.test(cd.mimeType)));
+      });
+    }
     const rec = { pc, stream, id, remote: null };
     sg.calls[id] = rec;
     pc.ontrack = (e) => {
@@ -70,6 +81,8 @@ window.sg = {
       }
       if (s.type === 'inbound-rtp' && s.kind === 'audio') {
         r.audio.packetsReceived += s.packetsReceived || 0;
+        // decoded and played: energy of what the <audio> element rendered
+        r.audio.energy = (r.audio.energy || 0) + (s.totalAudioEnergy || 0);
       }
       if (s.type === 'outbound-rtp' && s.kind === 'video') r.video.pliReceived = s.pliCount;
       // from the gateway's RTCP: SR -> remote-outbound-rtp, RR -> remote-inbound-rtp

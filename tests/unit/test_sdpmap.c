@@ -64,7 +64,14 @@ static int test_offer(void)
 	}
 	/* relayable codecs in the browser's order, its PT numbers, no
 	 * red/rtx/CN/AV1/VP9, telephone-event/8000, plain RTP/AVP */
-	TEST_ASSERT(strstr(offer, "m=audio 30000 RTP/AVP 111 9 0 8 126\r\n"));
+	/* then what we transcode to that the browser lacks: AMR-WB and AMR,
+	 * each bandwidth-efficient and octet-aligned (RFC 4867) */
+	TEST_ASSERT(strstr(offer, "m=audio 30000 RTP/AVP 111 9 0 8 96 97 98 99 "
+			   "126\r\n"));
+	TEST_ASSERT(strstr(offer, "a=rtpmap:96 AMR-WB/16000\r\n"
+			   "a=fmtp:96 mode-change-capability=2;max-red=0\r\n"));
+	TEST_ASSERT(strstr(offer, "a=fmtp:97 octet-align=1;"));
+	TEST_ASSERT(strstr(offer, "a=rtpmap:98 AMR/8000\r\n"));
 	TEST_ASSERT(strstr(offer, "m=video 30002 RTP/AVP 96 102 104 108 114 "
 			   "116 39\r\n"));
 	TEST_ASSERT(strstr(offer, "a=rtpmap:111 opus/48000/2\r\n"));
@@ -212,6 +219,73 @@ static int test_audio_only(void)
 	return 0;
 }
 
+/* A browser limited to Opus + VP8 and a ViLTE phone (AMR-WB + H.264):
+ * the phone's choice is transcoded, the browser keeps Opus and VP8. */
+static int test_transcode(void)
+{
+	static const char opus_vp8[] =
+		"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+		"a=group:BUNDLE 0 1\r\n"
+		"m=audio 9 UDP/TLS/RTP/SAVPF 111 110\r\nc=IN IP4 0.0.0.0\r\n"
+		"a=mid:0\r\na=rtpmap:111 opus/48000/2\r\n"
+		"a=rtpmap:110 telephone-event/48000\r\n"
+		"m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\n"
+		"a=mid:1\r\na=rtpmap:96 VP8/90000\r\na=rtpmap:97 rtx/90000\r\n"
+		"a=fmtp:97 apt=96\r\n";
+	int16_t pin[SG_SDP_MAX_MEDIA];
+	struct sg_sdp *b = calloc(1, sizeof(*b));
+	int err;
+
+	answer = calloc(1, sizeof(*answer));
+	TEST_ASSERT(b && answer);
+	err = sg_sdp_parse(b, opus_vp8, sizeof(opus_vp8) - 1, why,
+			   sizeof(why));
+	if (!err)
+		err = sg_sdpmap_plan(&map, b, true);
+	if (!err) {
+		strcpy(map.sv[0].addr, "127.0.0.1");
+		strcpy(map.sv[1].addr, "127.0.0.1");
+		map.sv[0].port = 30000;
+		map.sv[1].port = 30002;
+		err = sg_sdpmap_offer(offer, sizeof(offer), &map, b);
+	}
+	if (!err)
+		err = parse_answer("v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\n"
+				   "c=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+				   "m=audio 40000 RTP/AVP 97 101\r\n"
+				   "a=rtpmap:97 AMR-WB/16000/1\r\n"
+				   "a=fmtp:97 octet-align=1\r\n"
+				   "a=rtpmap:101 telephone-event/8000\r\n"
+				   "m=video 40002 RTP/AVP 98\r\n"
+				   "a=rtpmap:98 H264/90000\r\n"
+				   "a=fmtp:98 packetization-mode=1\r\n");
+	if (!err)
+		err = sg_sdpmap_answer(&map, answer, why, sizeof(why));
+	sg_sdpmap_pins(&map, b->mediac, pin);
+	free(b);
+	done();
+	TEST_EQ(err, 0);
+	/* everything we can transcode to, TS 26.114 form */
+	TEST_ASSERT(strstr(offer, "m=audio 30000 RTP/AVP 111 96 97 98 99 0 8 9 "
+			   "101\r\n"));
+	TEST_ASSERT(strstr(offer, "a=rtpmap:101 telephone-event/8000\r\n"));
+	TEST_ASSERT(strstr(offer, "m=video 30002 RTP/AVP 96 98 99\r\n"));
+	TEST_ASSERT(strstr(offer, "a=fmtp:98 profile-level-id=42e01f;"
+			   "packetization-mode=1\r\n"));
+	TEST_ASSERT(strstr(offer, "a=fmtp:99 profile-level-id=42e01f;"
+			   "packetization-mode=0\r\n"));
+	TEST_ASSERT(map.sv[0].accepted && map.sv[0].transcode);
+	TEST_STREQ(map.sv[0].codec.name, "AMR-WB");
+	TEST_ASSERT(strstr(map.sv[0].codec.fmtp, "octet-align=1"));
+	TEST_EQ(map.sv[0].ans_tel_pt, 101);
+	TEST_ASSERT(map.sv[1].accepted && map.sv[1].transcode);
+	TEST_STREQ(map.sv[1].codec.name, "H264");
+	/* the browser keeps Opus and VP8 */
+	TEST_EQ(pin[0], 111);
+	TEST_EQ(pin[1], 96);
+	return 0;
+}
+
 static int test_nothing_relayable(void)
 {
 	static const char only_av1[] =
@@ -280,7 +354,7 @@ static int offer_srtp(enum sg_sip_srtp mode)
 		return err;
 	if (mode == SG_SIP_SRTP_MANDATORY) {
 		TEST_ASSERT(strstr(offer, "m=audio 30000 RTP/SAVP 111 9 0 8 "
-				   "126\r\n"));
+				   "96 97 98 99 126\r\n"));
 		TEST_ASSERT(strstr(offer, "m=video 30002 RTP/SAVP 96 "));
 	}
 	else {
@@ -562,6 +636,7 @@ const struct sg_test sg_tests_sdpmap[] = {
 	{"answer_audio_video", test_answer_av},
 	{"answer_bad", test_answer_bad},
 	{"audio_only", test_audio_only},
+	{"transcode", test_transcode},
 	{"nothing_relayable", test_nothing_relayable},
 	{"offer_srtp", test_offer_srtp},
 	{"answer_srtp", test_answer_srtp},

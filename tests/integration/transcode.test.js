@@ -1,0 +1,97 @@
+// Browsers speak Opus and VP8, ViLTE/VoLTE phones AMR-WB, AMR, G.711 and
+// H.264: the gateway transcodes where they share nothing. Headless
+// Chromium limited to Opus + VP8 calls baresip limited to each phone
+// profile through Kamailio; media is counted at both ends and the admin
+// API must say "transcode".
+'use strict';
+const crypto = require('crypto');
+const lib = require('./lib');
+const { startGateway, stopGateway, newPage, assert, waitFor, freePort } = lib;
+const { startKamailio, stopKamailio, baresip, stop } = require('./peers');
+
+const SECRET = 'demo-store-signing-secret-0123456789abcdef';
+const b64u = (b) => Buffer.from(b).toString('base64').replace(/=+$/, '')
+  .replace(/\+/g, '-').replace(/\//g, '_');
+function token() {
+  const now = Math.floor(Date.now() / 1000);
+  const h = b64u(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const p = b64u(JSON.stringify({ iss: 'demo', iat: now, exp: now + 120,
+    jti: crypto.randomUUID(), dest: ['+4930123'] }));
+  return `${h}.${p}.${b64u(crypto.createHmac('sha256', SECRET).update(`${h}.${p}`).digest())}`;
+}
+
+function rtpStats(phone) {
+  const a = /audio\s+Transmit:\s+Receive:\s*\npackets:\s+(\d+)\s+(\d+)[\s\S]*?errors:\s+(\d+)\s+(\d+)/.exec(phone.out);
+  const v = /video\s+Transmit:\s+Receive:\s*\npackets:\s+(\d+)\s+(\d+)/.exec(phone.out);
+  return a ? { audio: Number(a[2]), audioErrors: Number(a[4]), video: v ? Number(v[2]) : 0 } : null;
+}
+
+async function transcodeCall(name, phoneCodecs, { video, expect }) {
+  const k = await startKamailio(`kam-${name}`);
+  let phone; let gw; let pg;
+  try {
+    phone = await baresip(`phone-${name}`, k, '+4930123', 'telpw', phoneCodecs);
+    gw = await startGateway(name, {
+      sip: { enabled: true, bind: `127.0.0.1:${await freePort()}`, pcscf: [k.uri],
+        rtp_port_min: 33000 + (process.pid % 50) * 40, rtp_port_max: 33039 + (process.pid % 50) * 40 },
+      stores: [{ id: 'demo', secret: SECRET, country_code: '49', allow: ['+4930*'],
+        ims_impu: 'sip:store1@ims.test', ims_impi: 'store1@ims.test', ims_password: 'store1pw' }],
+    });
+    await waitFor(() => /IMS registration OK/.test(gw.log()), 10000, 'IMS registration');
+    pg = await newPage(gw);
+    const { page } = pg;
+    await page.evaluate(async ([ws, tok, v]) => {
+      window.c1 = await sg.open(ws);
+      await sg.callWith(window.c1, 't1', '030123', { token: tok, video: v,
+        codecs: { audio: ['opus'], video: ['VP8'] } });
+      await sg.next(window.c1, (m) => m.type === 'connected', 15000);
+    }, [gw.ws, token(), video]);
+    const offer = await page.evaluate(() => sg.calls.t1.pc.localDescription.sdp);
+    assert(!/H264|PCMU|AMR/.test(offer), 'the browser offered only Opus (and VP8)');
+
+    const st = await waitFor(async () => {
+      const s = await page.evaluate(() => sg.stats('t1'));
+      return s.audio.packetsReceived > 150 && (!video || s.video.framesDecoded > 40) ? s : null;
+    }, 25000, 'transcoded media decoded in the browser');
+    console.log(`    ${name}: browser decoded ${st.video.framesDecoded} frames, ` +
+      `${st.audio.packetsReceived} audio packets (energy ${st.audio.energy.toFixed(3)})`);
+    assert(st.audio.energy > 0.01, 'the phone\'s tone is heard in the browser, not silence');
+
+    const calls = JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/calls`)).text).calls;
+    const streams = calls[0].sip.streams;
+    for (const [i, codec] of expect.entries()) {
+      assert(streams[i] && streams[i].mode === 'transcode' && streams[i].codec === codec,
+        `stream ${i} transcoded to ${codec} (${JSON.stringify(streams[i])})`);
+      assert(streams[i].transcode.to_phone_frames > 50 && streams[i].transcode.to_browser_frames > 20,
+        `frames encoded both ways (${JSON.stringify(streams[i].transcode)})`);
+    }
+
+    // DTMF into a transcoded stream: regenerated as RFC 4733 at the phone
+    await page.evaluate(() => window.c1.ws.send(JSON.stringify(
+      { type: 'dtmf', call: 't1', digits: '5' })));
+    await waitFor(() => phone.ctrl.events.find((e) => e.type === 'CALL_DTMF_START' &&
+      e.param === '5'), 5000, 'DTMF 5 at the phone');
+
+    await page.evaluate(() => sg.hangup(window.c1, 't1'));
+    await phone.wait(/terminated/, 5000, 'BYE at the phone');
+    const rx = await waitFor(() => rtpStats(phone), 5000, 'phone RTP statistics');
+    console.log(`    ${name}: phone decoded ${rx.audio} audio (${rx.audioErrors} errors) and ` +
+      `${rx.video} video packets`);
+    assert(rx.audio > 150 && rx.audioErrors === 0, `audio reached the phone (${JSON.stringify(rx)})`);
+    if (video) assert(rx.video > 40, `video reached the phone (${JSON.stringify(rx)})`);
+  } finally {
+    if (pg) await pg.close();
+    if (gw) await stopGateway(gw);
+    if (phone) { phone.ctrl.close(); await stop(phone); }
+    await stopKamailio(k);
+  }
+}
+
+module.exports = [
+  { name: 'amrwb_h264', timeout: 90000, fn: () => transcodeCall('amrwb-h264',
+    { audio: 'AMR-WB/16000/1', video: 'H264' }, { video: true, expect: ['AMR-WB', 'H264'] }) },
+  { name: 'amrnb_only', timeout: 90000, fn: () => transcodeCall('amrnb',
+    { audio: 'AMR/8000/1', video: '' }, { video: false, expect: ['AMR'] }) },
+  { name: 'pcmu_only', timeout: 90000, fn: () => transcodeCall('pcmu',
+    { audio: 'PCMU/8000/1', video: '' }, { video: false, expect: ['PCMU'] }) },
+];
