@@ -18,7 +18,7 @@ build_pkgs="autoconf automake libtool pkg-config make gcc clang
  libvpx-dev libopenh264-dev libopencore-amrnb-dev libopencore-amrwb-dev
  libvo-amrwbenc-dev libspeexdsp-dev libspandsp-dev libconfig-dev libssl-dev
  zlib1g-dev"
-test_pkgs="chromium kamailio baresip baresip-ffmpeg"
+test_pkgs="chromium kamailio baresip baresip-ffmpeg iproute2 iptables"
 need=""
 pkgs="$build_pkgs"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"

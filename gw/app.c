@@ -149,6 +149,10 @@ void sg_app_call_ended(struct sg_app *app, struct sg_call *call, bool failed,
 	m->drop_nopeer += st->drop_nopeer;
 	m->pli_sent += st->pli_sent;
 	m->keyframe_req_rx += st->keyframe_req_rx;
+	m->nack_rx += st->nack_rx;
+	m->rtx_sent += st->rtx_sent;
+	m->rtx_miss += st->rtx_miss;
+	m->rtx_limited += st->rtx_limited;
 }
 
 static struct sg_call *call_by_ref(struct sg_app *app, uint32_t ref)

@@ -544,7 +544,9 @@ int sg_call_json(struct re_printf *pf, const struct sg_call *call)
 	err = re_hprintf(pf, "{\"id\":\"%s\",\"to\":\"%s\",\"media\":\"%s\","
 			  "\"store\":\"%s\",\"connected\":%s,\"age_ms\":%llu,"
 			  "\"rx_pkts\":%llu,\"tx_pkts\":%llu,"
-			  "\"drop_srtp\":%llu,\"pli_sent\":%llu",
+			  "\"drop_srtp\":%llu,\"pli_sent\":%llu,"
+			  "\"nack_rx\":%llu,\"rtx_sent\":%llu,"
+			  "\"rtx_miss\":%llu,\"rtx_limited\":%llu",
 			  call->id, call->to, call->media,
 			  call->adm.store ? sg_store_id(call->adm.store) : "",
 			  call->connected ? "true" : "false",
@@ -553,7 +555,11 @@ int sg_call_json(struct re_printf *pf, const struct sg_call *call)
 			  (unsigned long long)st.rx_pkts,
 			  (unsigned long long)st.tx_pkts,
 			  (unsigned long long)st.drop_srtp,
-			  (unsigned long long)st.pli_sent);
+			  (unsigned long long)st.pli_sent,
+			  (unsigned long long)st.nack_rx,
+			  (unsigned long long)st.rtx_sent,
+			  (unsigned long long)st.rtx_miss,
+			  (unsigned long long)st.rtx_limited);
 	if (call->sip)
 		err |= re_hprintf(pf, ",%H", sg_sipcall_json, call->sip);
 	return err | re_hprintf(pf, "}");

@@ -160,6 +160,14 @@ static int print_metrics(struct re_printf *pf, struct sg_app *app)
 	  m.stun_bad);
 	C("pli_sent_total", "Keyframe requests sent to browsers.",
 	  m.pli_sent);
+	C("nack_rx_total", "Generic NACKs from browsers for our video.",
+	  m.nack_rx);
+	C("rtx_sent_total", "Packets re-sent to browsers for NACKs.",
+	  m.rtx_sent);
+	C("rtx_miss_total", "NACKed packets no longer (or never) in the "
+	  "send history.", m.rtx_miss);
+	C("rtx_limited_total", "NACKed packets not re-sent: rate limit.",
+	  m.rtx_limited);
 #undef G
 #undef C
 	return err | print_stores(pf, app);

@@ -31,6 +31,15 @@ const struct sg_conf_key sg_media_conf_keys[] = {
 		.doc = "repeat a PLI (RFC 4585 6.3.1) this often while no "
 		       "keyframe arrives, in ms",
 	},
+	{
+		.name = "nack_history",
+		.type = SG_CONF_INT,
+		.offset = offsetof(struct sg_media_conf, nack_history),
+		.min = 0, .max = 1024,
+		.doc = "packets kept per video m-line to answer the browser's "
+		       "NACKs (RFC 4585 6.2.1); 0 = off. Costs N x 1280 bytes "
+		       "per video m-line, allocated at its first NACK",
+	},
 	{.name = NULL},
 };
 
@@ -46,5 +55,6 @@ void sg_media_conf_defaults(struct sg_media_conf *c)
 		.srtp_backend = SG_SRTP_BACKEND_LIBRE,
 		.rtcp_interval_ms = 1000,
 		.pli_interval_ms = 3000,
+		.nack_history = 128,
 	};
 }

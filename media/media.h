@@ -113,6 +113,8 @@ struct sg_media_conf {
 	enum sg_srtp_backend srtp_backend;
 	int rtcp_interval_ms;        /**< RTCP SR/RR interval              */
 	int pli_interval_ms;         /**< keyframe request while none comes */
+	int nack_history;            /**< packets kept per video m-line for
+				      *   NACK re-sends; 0 = off           */
 };
 
 extern const struct sg_conf_key sg_media_conf_keys[];
@@ -276,16 +278,48 @@ enum sg_rtcp_flag {
 	SG_RTCP_BYE  = 1 << 6,
 };
 
+#define SG_RTCP_MAX_NACK  16   /**< NACK FCI entries kept per packet */
+#define SG_RTCP_NACK_SEQS 17   /**< sequence numbers one FCI names   */
+
 struct sg_rtcp_info {
 	unsigned flags;           /**< enum sg_rtcp_flag bits */
 	uint32_t sr_ssrc;         /**< SR sender               */
 	uint32_t sr_ntp_mid;      /**< middle 32 bits of SR NTP */
 	uint32_t fb_media_ssrc;   /**< media SSRC of the last PLI/FIR/NACK */
 	uint64_t remb_bps;
+	/** RFC 4585 6.2.1 generic NACK: FCI entries of the first NACK's
+	 *  media SSRC (later NACKs for it appended), at most
+	 *  SG_RTCP_MAX_NACK; nack_trunc when some were left out (more
+	 *  entries, or another SSRC's NACK in the same compound). */
+	uint32_t nack_ssrc;
+	uint16_t nack_pid[SG_RTCP_MAX_NACK];
+	uint16_t nack_blp[SG_RTCP_MAX_NACK];
+	size_t nackc;
+	bool nack_trunc;
 };
 
 /** Parse a compound RTCP packet; EBADMSG when malformed (nothing read past n). */
 int sg_rtcp_parse(struct sg_rtcp_info *info, const uint8_t *p, size_t n);
+/** Expand one NACK FCI (PID + BLP) into seqv; return the count, 1..17. */
+size_t sg_rtcp_nack_seqs(uint16_t pid, uint16_t blp,
+			 uint16_t seqv[SG_RTCP_NACK_SEQS]);
+
+/* ------------------------------------------------------------------ */
+/* RTP send history for NACK re-sends (media/rtphist.c)                 */
+/* ------------------------------------------------------------------ */
+
+/** Bytes kept per packet: a browser-sized RTP packet plus its SRTP tag. */
+#define SG_RTP_HIST_PKT 1256
+
+/** The last n packets sent on one SSRC, by sequence number (a ring). */
+struct sg_rtp_hist;
+
+int sg_rtp_hist_alloc(struct sg_rtp_hist **hp, size_t n);
+size_t sg_rtp_hist_bytes(size_t n);
+void sg_rtp_hist_put(struct sg_rtp_hist *h, uint16_t seq, const uint8_t *p,
+		     size_t len);
+int sg_rtp_hist_rtx(struct sg_rtp_hist *h, uint16_t seq, uint64_t now_us,
+		    const uint8_t **pp, size_t *lenp);
 
 /* ------------------------------------------------------------------ */
 /* SDP model (media/sdp.c): RFC 8866, fixed size, no allocation         */

@@ -233,6 +233,67 @@ static int parse_psfb(struct sg_rtcp_info *info, uint8_t fmt,
 	return 0;
 }
 
+/* RFC 4585 6.2.1: after the 12-byte feedback header, one or more FCI
+ * entries of PID (16 bits) + BLP (16 bits). Padding (checked by the
+ * caller to lie inside len) is not FCI. */
+static int parse_nack(struct sg_rtcp_info *info, const uint8_t *p, size_t len)
+{
+	size_t pad = (p[0] & 0x20) ? p[len - 1] : 0, fcic, i;
+	bool more = (info->flags & SG_RTCP_NACK) != 0;
+	uint32_t ssrc;
+
+	if (len < 12 + pad + 4)
+		return EBADMSG;
+	fcic = (len - 12 - pad) / 4;
+	ssrc = get32(p + 8);
+
+	info->flags |= SG_RTCP_NACK;
+	info->fb_media_ssrc = ssrc;
+
+	if (more && ssrc != info->nack_ssrc) {
+		info->nack_trunc = true;
+		return 0;
+	}
+	info->nack_ssrc = ssrc;
+
+	for (i = 0; i < fcic; i++) {
+		const uint8_t *f = p + 12 + 4 * i;
+
+		if (info->nackc >= SG_RTCP_MAX_NACK) {
+			info->nack_trunc = true;
+			break;
+		}
+		info->nack_pid[info->nackc] = (uint16_t)(f[0] << 8 | f[1]);
+		info->nack_blp[info->nackc] = (uint16_t)(f[2] << 8 | f[3]);
+		++info->nackc;
+	}
+
+	return 0;
+}
+
+/**
+ * Expand one generic NACK FCI entry (RFC 4585 6.2.1): PID itself, then
+ * PID + i + 1 for each bit i of BLP set (bit 0 the least significant).
+ * @param pid   packet ID
+ * @param blp   bitmask of following lost packets
+ * @param seqv  output, SG_RTCP_NACK_SEQS entries
+ * @return sequence numbers written, 1..17
+ */
+size_t sg_rtcp_nack_seqs(uint16_t pid, uint16_t blp,
+			 uint16_t seqv[SG_RTCP_NACK_SEQS])
+{
+	size_t n = 0;
+	unsigned i;
+
+	seqv[n++] = pid;
+	for (i = 0; i < 16; i++) {
+		if (blp & (1u << i))
+			seqv[n++] = (uint16_t)(pid + i + 1);
+	}
+
+	return n;
+}
+
 /**
  * Parse a decrypted compound RTCP packet (RFC 3550 6.1). Reduced-size RTCP
  * (RFC 5506) is accepted: the first packet need not be SR/RR.
@@ -298,10 +359,9 @@ int sg_rtcp_parse(struct sg_rtcp_info *info, const uint8_t *p, size_t n)
 			if (len < 12)
 				return EBADMSG;
 			if (cnt == 1) {   /* RFC 4585 6.2.1 Generic NACK */
-				if (len < 16)
-					return EBADMSG;
-				info->flags |= SG_RTCP_NACK;
-				info->fb_media_ssrc = get32(q + 8);
+				err = parse_nack(info, q, len);
+				if (err)
+					return err;
 			}
 			break;
 

@@ -26,6 +26,8 @@ struct mline {
 	struct sg_rtp_rxstats rx;   /**< of peer_ssrc                       */
 	struct sg_rtp_txstats tx;   /**< of our ssrc for this m-line        */
 	uint32_t tx_reported;       /**< tx.packets at the last report      */
+	bool nack;                  /**< video with a=rtcp-fb nack          */
+	struct sg_rtp_hist *hist;   /**< sent packets, from the first NACK  */
 };
 
 struct ssrc_map {
@@ -67,6 +69,7 @@ struct sg_webrtc_transport {
 
 	enum sg_srtp_backend be;
 	int ice_timeout_s, dtls_timeout_s, rtcp_interval_ms;
+	size_t nack_history;             /**< packets per video m-line    */
 	uint64_t cands;                  /**< trickled candidates seen    */
 
 	sg_webrtc_estab_h *estabh;
@@ -82,11 +85,15 @@ struct sg_webrtc_transport {
 static void destructor(void *arg)
 {
 	struct sg_webrtc_transport *t = arg;
+	size_t i;
 
 	tmr_cancel(&t->tmr_dtls);
 	tmr_cancel(&t->tmr_consent);
 	tmr_cancel(&t->tmr_rtcp);
 	tmr_cancel(&t->tmr_close);
+
+	for (i = 0; i < SG_SDP_MAX_MEDIA; i++)
+		mem_deref(t->ml[i].hist);
 
 	/* The DTLS connection holds its dtls_sock, whose UDP helper must go
 	 * before the socket (libre hands helpers out without a reference). */
@@ -499,6 +506,76 @@ static void recv_rtp(struct sg_webrtc_transport *t, struct mbuf *mb)
 }
 
 
+/* RFC 4585 6.2.1: re-send what the browser lost, from the m-line's
+ * history of sent (already SRTP-protected) packets. The history starts at
+ * the first NACK: a call on a clean path never pays for it (DESIGN.md's
+ * per-call memory budget), and the packets of that first NACK miss. */
+static void handle_nack(struct sg_webrtc_transport *t,
+			const struct sg_rtcp_info *ri)
+{
+	uint16_t seqv[SG_RTCP_NACK_SEQS];
+	uint64_t now = sg_now_us();
+	struct mline *m = NULL;
+	size_t i, j, n;
+
+	for (i = 0; i < t->mlc; i++) {
+		if (t->ml[i].accepted && t->ssrc[i] == ri->nack_ssrc) {
+			m = &t->ml[i];
+			break;
+		}
+	}
+	if (!m || !m->nack)
+		return;
+
+	++t->st.nack_rx;
+
+	if (!m->hist && t->nack_history) {
+		int err = sg_rtp_hist_alloc(&m->hist, t->nack_history);
+
+		if (err) {
+			SG_WARN(SG_SUB_WEBRTC, t->callid, "nack history: %s",
+				strerror(err));
+			m->nack = false;
+			return;
+		}
+		SG_INFO(SG_SUB_WEBRTC, t->callid, "nack history on m-line %zu:"
+			" %zu packets, %zu bytes", i, t->nack_history,
+			sg_rtp_hist_bytes(t->nack_history));
+	}
+
+	for (i = 0; i < ri->nackc; i++) {
+		n = sg_rtcp_nack_seqs(ri->nack_pid[i], ri->nack_blp[i], seqv);
+
+		for (j = 0; j < n; j++) {
+			const uint8_t *p;
+			size_t len;
+			int err;
+
+			err = m->hist ? sg_rtp_hist_rtx(m->hist, seqv[j], now,
+							&p, &len) : ENOENT;
+			if (err == ENOENT) {
+				++t->st.rtx_miss;
+				continue;
+			}
+			if (err) {
+				++t->st.rtx_limited;
+				continue;
+			}
+
+			/* the same SRTP packet again: the browser's replay
+			 * window has not seen it (RFC 3711 3.3.2) */
+			memcpy(t->ctl->buf, p, len);
+			t->ctl->pos = 0;
+			t->ctl->end = len;
+			if (udp_send(t->us, &t->peer, t->ctl))
+				continue;
+			++t->st.rtx_sent;
+			t->st.tx_bytes += len;
+		}
+	}
+}
+
+
 static int ml_by_any_ssrc(const struct sg_webrtc_transport *t, uint32_t ssrc)
 {
 	size_t i;
@@ -539,6 +616,9 @@ static void recv_rtcp(struct sg_webrtc_transport *t, struct mbuf *mb)
 			t->ml[ml].rx.lsr_arrival_us = sg_now_us();
 		}
 	}
+
+	if (ri.flags & SG_RTCP_NACK)
+		handle_nack(t, &ri);
 
 	if (!(ri.flags & (SG_RTCP_PLI | SG_RTCP_FIR | SG_RTCP_NACK |
 			  SG_RTCP_REMB)))
@@ -680,6 +760,8 @@ int sg_webrtc_transport_alloc(struct sg_webrtc_transport **tp,
 		: 10;
 	t->rtcp_interval_ms = mconf->rtcp_interval_ms > 0 ?
 		mconf->rtcp_interval_ms : 5000;
+	t->nack_history = mconf->nack_history > 0 ?
+		(size_t)mconf->nack_history : 0;
 	t->estabh = estabh;
 	t->rtph = rtph;
 	t->rtcph = rtcph;
@@ -873,6 +955,7 @@ int sg_webrtc_transport_start(struct sg_webrtc_transport *t,
 			continue;
 
 		m->video = !strcasecmp(c->type, "video");
+		m->nack = m->video && c->fb_nack;
 		m->codec_pt = c->codec.pt;
 		m->rtx_pt = c->rtx_pt;
 		m->tel_pt = c->tel_pt;
@@ -959,6 +1042,13 @@ int sg_webrtc_transport_send_rtp(struct sg_webrtc_transport *t, unsigned mline,
 		++t->st.drop_srtp;
 		return err;
 	}
+
+	/* kept as protected: a re-send needs no second SRTP pass (libre's
+	 * encrypt would take a ROC from its newest seq, wrong for a packet
+	 * from before a wrap) and works the same on both backends */
+	if (m->hist)
+		sg_rtp_hist_put(m->hist, h.seq, mbuf_buf(mb),
+				mbuf_get_left(mb));
 
 	sg_rtp_txstats_update(&m->tx, h.ts, n - h.hdr_len - h.pad_len,
 			      sg_now_us());

@@ -233,6 +233,10 @@ struct sg_webrtc_transport_stats {
 	uint64_t drop_nopeer;                /**< media before ICE/DTLS      */
 	uint64_t pli_sent;
 	uint64_t keyframe_req_rx;
+	uint64_t nack_rx;                    /**< NACKs for our video SSRCs  */
+	uint64_t rtx_sent;                   /**< packets re-sent for them   */
+	uint64_t rtx_miss;                   /**< asked for, not in history  */
+	uint64_t rtx_limited;                /**< asked for, over rate limit */
 };
 
 /**

@@ -77,8 +77,9 @@ function writeConf(name, groups) {
   return file;
 }
 
-// Start storegw with a config; resolves when it listens.
-async function startGateway(name, groups = {}) {
+// Start storegw with a config; resolves when it listens. wrap: a command
+// that execs storegw (e.g. ['ip', 'netns', 'exec', ns]): the PID stays.
+async function startGateway(name, groups = {}, { wrap = [] } = {}) {
   const httpPort = await freePort();
   const [pmin, pmax] = mediaPorts();
   const conf = {
@@ -91,7 +92,8 @@ async function startGateway(name, groups = {}) {
   const file = writeConf(`${name}.conf`, conf);
   const logFile = path.join(OUTDIR, `${name}.log`);
   const log = fs.createWriteStream(logFile);
-  const proc = spawn(STOREGW, ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [...wrap, STOREGW, '-c', file];
+  const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(proc);
   let text = '';
   const onData = (d) => { text += d.toString(); log.write(d); };

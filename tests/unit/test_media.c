@@ -14,6 +14,7 @@ static int test_conf(void)
 	TEST_EQ(c.srtp_backend, SG_SRTP_BACKEND_LIBRE);
 	TEST_EQ(c.rtcp_interval_ms, 1000);
 	TEST_EQ(c.pli_interval_ms, 3000);
+	TEST_EQ(c.nack_history, 128);
 
 	for (k = sg_media_conf_keys; k->name; k++, n++) {
 		TEST_ASSERT(k->doc && k->doc[0]);
@@ -39,11 +40,18 @@ static int test_conf(void)
 			TEST_EQ(k->min, 500);
 			TEST_EQ(k->max, 30000);
 		}
+		else if (!strcmp(k->name, "nack_history")) {
+			TEST_EQ(k->type, SG_CONF_INT);
+			TEST_EQ(k->offset,
+				offsetof(struct sg_media_conf, nack_history));
+			TEST_EQ(k->min, 0);
+			TEST_EQ(k->max, 1024);
+		}
 		else {
 			TEST_ASSERT(!"unexpected key");
 		}
 	}
-	TEST_EQ(n, 3);
+	TEST_EQ(n, 4);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* Unit tests: RTCP build -> parse round trips, hand-made packets, bad lengths. */
 #include <stdint.h>
+#include <re.h>
 #include "media/media.h"
 #include "test.h"
 
@@ -272,7 +273,236 @@ static int test_malformed(void)
 	return 0;
 }
 
+/* RTPFB FMT 1 with the given FCI entries (PID, BLP pairs) at b */
+static size_t put_nack(uint8_t *b, uint32_t media_ssrc,
+		       const uint16_t *fci, size_t fcic)
+{
+	size_t len = 12 + 4 * fcic, i;
+
+	b[0] = 0x81;
+	b[1] = 205;
+	b[2] = (uint8_t)((len / 4 - 1) >> 8);
+	b[3] = (uint8_t)(len / 4 - 1);
+	memset(b + 4, 0, 4);
+	b[4] = 0x11;
+	b[8] = (uint8_t)(media_ssrc >> 24);
+	b[9] = (uint8_t)(media_ssrc >> 16);
+	b[10] = (uint8_t)(media_ssrc >> 8);
+	b[11] = (uint8_t)media_ssrc;
+	for (i = 0; i < 2 * fcic; i++) {
+		b[12 + 2 * i] = (uint8_t)(fci[i] >> 8);
+		b[13 + 2 * i] = (uint8_t)fci[i];
+	}
+	return len;
+}
+
+static int test_nack_fci(void)
+{
+	static const uint16_t two[] = {100, 0x8001, 65535, 0x0003};
+	uint16_t many[2 * 17], seqv[SG_RTCP_NACK_SEQS];
+	struct sg_rtcp_info info;
+	uint8_t b[256];
+	size_t n, k, i;
+
+	n = put_nack(b, 0xabcd0001, two, 2);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, SG_RTCP_NACK);
+	TEST_EQ(info.nack_ssrc, 0xabcd0001);
+	TEST_EQ(info.nackc, 2);
+	TEST_ASSERT(!info.nack_trunc);
+	TEST_EQ(info.nack_pid[0], 100);
+	TEST_EQ(info.nack_blp[0], 0x8001);
+
+	/* RFC 4585 6.2.1: BLP bit i is PID + i + 1; sequence numbers wrap */
+	k = sg_rtcp_nack_seqs(info.nack_pid[0], info.nack_blp[0], seqv);
+	TEST_EQ(k, 3);
+	TEST_EQ(seqv[0], 100);
+	TEST_EQ(seqv[1], 101);
+	TEST_EQ(seqv[2], 116);
+	k = sg_rtcp_nack_seqs(info.nack_pid[1], info.nack_blp[1], seqv);
+	TEST_EQ(k, 3);
+	TEST_EQ(seqv[0], 65535);
+	TEST_EQ(seqv[1], 0);
+	TEST_EQ(seqv[2], 1);
+	TEST_EQ(sg_rtcp_nack_seqs(7, 0xffff, seqv), 17);
+	TEST_EQ(seqv[16], 23);
+	TEST_EQ(sg_rtcp_nack_seqs(7, 0, seqv), 1);
+
+	/* compound: RR, two NACKs of one SSRC (appended), one of another */
+	memset(b, 0, sizeof(b));
+	b[0] = 0x80;
+	b[1] = 201;
+	b[3] = 1;
+	n = 8;
+	n += put_nack(b + n, 0xabcd0001, two, 1);
+	n += put_nack(b + n, 0xabcd0001, two + 2, 1);
+	n += put_nack(b + n, 0x99, two, 2);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, SG_RTCP_RR | SG_RTCP_NACK);
+	TEST_EQ(info.nack_ssrc, 0xabcd0001);
+	TEST_EQ(info.nackc, 2);
+	TEST_EQ(info.nack_pid[1], 65535);
+	TEST_EQ(info.nack_blp[1], 3);
+	TEST_ASSERT(info.nack_trunc);
+	TEST_EQ(info.fb_media_ssrc, 0x99);    /* the last one, as before */
+
+	/* 17 entries: 16 kept */
+	for (i = 0; i < 17; i++) {
+		many[2 * i] = (uint16_t)(1000 + 20 * i);
+		many[2 * i + 1] = 0;
+	}
+	n = put_nack(b, 5, many, 17);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.nackc, SG_RTCP_MAX_NACK);
+	TEST_EQ(info.nack_pid[15], 1300);
+	TEST_ASSERT(info.nack_trunc);
+
+	/* malformed: no FCI; cut short; padding that eats the FCI */
+	n = put_nack(b, 5, two, 0);
+	TEST_EQ(n, 12);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), EBADMSG);
+	n = put_nack(b, 5, two, 2);
+	TEST_EQ(sg_rtcp_parse(&info, b, n - 4), EBADMSG);
+	TEST_EQ(sg_rtcp_parse(&info, b, 14), EBADMSG);
+	n = put_nack(b, 5, two, 1);
+	b[0] |= 0x20;
+	b[15] = 4;
+	TEST_EQ(sg_rtcp_parse(&info, b, n), EBADMSG);
+	/* padding after one whole FCI entry: that entry only */
+	n = put_nack(b, 5, two, 2);
+	b[0] |= 0x20;
+	b[18] = 0;
+	b[19] = 4;
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.nackc, 1);
+	TEST_EQ(info.nack_pid[0], 100);
+
+	/* RTPFB of another FMT (transport-cc 15): not a NACK */
+	n = put_nack(b, 5, two, 2);
+	b[0] = 0x8f;
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, 0);
+	TEST_EQ(info.nackc, 0);
+	return 0;
+}
+
+/* put a 20-byte packet whose bytes say its seq */
+static void hput(struct sg_rtp_hist *h, uint16_t seq)
+{
+	uint8_t p[20];
+
+	memset(p, 0, sizeof(p));
+	p[2] = (uint8_t)(seq >> 8);
+	p[3] = (uint8_t)seq;
+	sg_rtp_hist_put(h, seq, p, sizeof(p));
+}
+
+/* 0 when seq is there with its own bytes, else the error */
+static int hget(struct sg_rtp_hist *h, uint16_t seq, uint64_t now)
+{
+	const uint8_t *p = NULL;
+	size_t len = 0;
+	int err = sg_rtp_hist_rtx(h, seq, now, &p, &len);
+
+	if (err)
+		return err;
+	if (len != 20 || p[2] != (uint8_t)(seq >> 8) || p[3] != (uint8_t)seq)
+		return EBADMSG;
+	return 0;
+}
+
+static int test_nack_hist(void)
+{
+	static uint8_t big[SG_RTP_HIST_PKT + 1];
+	struct sg_rtp_hist *h = NULL;
+	uint64_t t = 5000000;
+	int err = 0;
+
+	TEST_EQ(sg_rtp_hist_alloc(&h, 0), EINVAL);
+	TEST_EQ(sg_rtp_hist_alloc(&h, 65536), EINVAL);
+	TEST_ASSERT(sg_rtp_hist_bytes(128) < 128 * 1300);
+	TEST_EQ(sg_rtp_hist_alloc(&h, 4), 0);
+
+#define CHECK(c) do { if (!(c)) { sg_test_fail(__FILE__, __LINE__, #c); \
+			err = EINVAL; goto out; } } while (0)
+
+	/* each look-up a second apart: only the rate test spends budget */
+#define NEXT(h, seq) hget(h, seq, t += 1000000)
+	CHECK(NEXT(h, 1) == ENOENT);                 /* empty */
+
+	/* wrap-around: 65534, 65535, 0, 1 all there */
+	hput(h, 65534);
+	hput(h, 65535);
+	hput(h, 0);
+	hput(h, 1);
+	CHECK(NEXT(h, 65534) == 0);
+	CHECK(NEXT(h, 65535) == 0);
+	CHECK(NEXT(h, 0) == 0);
+	CHECK(NEXT(h, 1) == 0);
+
+	/* eviction: the fifth pushes out the oldest */
+	hput(h, 2);
+	CHECK(NEXT(h, 65534) == ENOENT);
+	CHECK(NEXT(h, 2) == 0);
+	/* misses: not sent yet, long ago */
+	CHECK(NEXT(h, 3) == ENOENT);
+	CHECK(NEXT(h, 30000) == ENOENT);
+	CHECK(NEXT(h, 65000) == ENOENT);
+
+	/* once per seq per 100 ms */
+	t += 1000000;
+	CHECK(hget(h, 1, t) == 0);
+	CHECK(hget(h, 1, t + 50000) == EAGAIN);
+	CHECK(hget(h, 1, t + 150000) == 0);
+	/* at most n (4) per second: 2 used, 2 more, then none */
+	CHECK(hget(h, 0, t + 150000) == 0);
+	CHECK(hget(h, 65535, t + 160000) == 0);
+	CHECK(hget(h, 2, t + 170000) == EAGAIN);
+	CHECK(hget(h, 2, t + 1000000) == 0);
+	/* a packet put again is fresh (no 100 ms hold) */
+	hput(h, 2);
+	CHECK(hget(h, 2, t + 1000001) == 0);
+
+	/* too big to keep: a miss, and its slot no longer holds the old */
+	sg_rtp_hist_put(h, 3, big, sizeof(big));
+	CHECK(hget(h, 3, t + 2000000) == ENOENT);
+	CHECK(hget(h, 65535, t + 2000000) == ENOENT);
+
+	/* a jump back further than the history: a new sequence */
+	hput(h, 40000);
+	CHECK(hget(h, 40000, t + 3000000) == 0);
+	CHECK(hget(h, 2, t + 3000000) == ENOENT);
+	hput(h, 40001);
+	CHECK(hget(h, 40001, t + 3000000) == 0);
+	h = mem_deref(h);
+
+	/* a size that does not divide 65536 keeps the newest n over a wrap */
+	TEST_EQ(sg_rtp_hist_alloc(&h, 3), 0);
+	hput(h, 65533);
+	hput(h, 65534);
+	hput(h, 65535);
+	hput(h, 0);
+	hput(h, 1);
+	CHECK(NEXT(h, 65535) == 0);
+	CHECK(NEXT(h, 0) == 0);
+	CHECK(NEXT(h, 1) == 0);
+	CHECK(NEXT(h, 65534) == ENOENT);
+
+	/* a seq never sent (a gap) misses, though its slot holds another */
+	hput(h, 2);
+	hput(h, 4);
+	CHECK(NEXT(h, 3) == ENOENT);
+	CHECK(NEXT(h, 4) == 0);
+#undef CHECK
+#undef NEXT
+ out:
+	mem_deref(h);
+	return err;
+}
+
 const struct sg_test sg_tests_rtcp[] = {
+	{"nack_fci", test_nack_fci},
+	{"nack_hist", test_nack_hist},
 	{"sr", test_sr},
 	{"rr", test_rr},
 	{"pli_fir", test_pli_fir},
