@@ -69,5 +69,6 @@ extern const struct sg_test sg_tests_amr[];
 extern const struct sg_test sg_tests_atx[];
 extern const struct sg_test sg_tests_vpkt[];
 extern const struct sg_test sg_tests_vtx[];
+extern const struct sg_test sg_tests_hub[];
 
 #endif
