@@ -121,7 +121,7 @@ static void close_handler(struct sg_webrtc_client *cli, void *arg)
 static bool http_handler(struct http_conn *conn, const struct http_msg *msg,
 			 void *arg)
 {
-	return sg_metrics_http(arg, conn, msg);
+	return sg_metrics_http(arg, conn, msg) || sg_demo_http(arg, conn, msg);
 }
 
 void sg_app_call_ended(struct sg_app *app, struct sg_call *call, bool failed,
@@ -378,6 +378,7 @@ int sg_app_reload(struct sg_app *app)
 	memcpy(app->conf.stores, nc.stores, sizeof(nc.stores));
 	app->conf.storec = nc.storec;
 	app->conf.gw = nc.gw;
+	app->conf.demo = nc.demo;
 	app->conf.webrtc.ws_max_message = nc.webrtc.ws_max_message;
 	app->conf.webrtc.ws_max_conns_per_ip = nc.webrtc.ws_max_conns_per_ip;
 	app->conf.webrtc.ws_max_conns = nc.webrtc.ws_max_conns;

@@ -19,6 +19,7 @@ static const struct group groups[] = {
 	{"media",  sg_media_conf_keys,  offsetof(struct sg_conf, media)},
 	{"webrtc", sg_webrtc_conf_keys, offsetof(struct sg_conf, webrtc)},
 	{"sip",    sg_sip_conf_keys,    offsetof(struct sg_conf, sip)},
+	{"demo",   sg_demo_conf_keys,   offsetof(struct sg_conf, demo)},
 };
 
 void sg_conf_defaults(struct sg_conf *c)
@@ -28,6 +29,7 @@ void sg_conf_defaults(struct sg_conf *c)
 	sg_media_conf_defaults(&c->media);
 	sg_webrtc_conf_defaults(&c->webrtc);
 	sg_sip_conf_defaults(&c->sip);
+	sg_demo_conf_defaults(&c->demo);
 }
 
 static const char *src_name(const config_setting_t *s, const char *path)

@@ -31,12 +31,28 @@ struct sg_gw_conf {
 extern const struct sg_conf_key sg_gw_conf_keys[];
 void sg_gw_conf_defaults(struct sg_gw_conf *c);
 
+/* ---- config group "demo" and GET /store/token (gw/demo.c) -------------- */
+
+#define SG_DEMO_MAX_DEST 8
+
+/** The demo store's stand-in backend: off by default (deny by default). */
+struct sg_demo_conf {
+	bool enabled;                       /**< serve GET /store/token     */
+	char store[SG_STORE_ID_MAX];        /**< whose secret signs          */
+	char dest[SG_DEMO_MAX_DEST][SG_DIALPLAN_PATTERN_MAX]; /**< allowed  */
+	size_t destc;
+};
+
+extern const struct sg_conf_key sg_demo_conf_keys[];
+void sg_demo_conf_defaults(struct sg_demo_conf *c);
+
 /** The whole configuration: one group per folder. */
 struct sg_conf {
 	struct sg_gw_conf gw;
 	struct sg_media_conf media;
 	struct sg_webrtc_conf webrtc;
 	struct sg_sip_conf sip;
+	struct sg_demo_conf demo;
 	struct sg_store_conf stores[SG_MAX_STORES];  /**< "stores" list   */
 	size_t storec;
 };
@@ -149,5 +165,30 @@ void sg_echo_rtcp(struct sg_echo *e, unsigned mline,
 /** Serve /metrics and /api/v1/admin/...; false if not ours. */
 bool sg_metrics_http(struct sg_app *app, struct http_conn *conn,
 		     const struct http_msg *msg);
+
+/* ---- demo store backend (gw/demo.c) ----------------------------------- */
+
+/**
+ * Mint a call token as a store's backend does (tools/mint-token.sh): a
+ * compact JWS, HS256 with the store's secret, claims iss, iat, exp (now
+ * + 120 s, or the store's token_max_lifetime_s if shorter), a random jti
+ * (128 bits, hex) and dest [dest]. dest must be "echo" or a valid
+ * pattern (no JSON escaping is done).
+ * @return 0, EINVAL, ENOBUFS (out too small), EIO (RNG/HMAC), ENOMEM
+ */
+int sg_demo_mint(char *out, size_t outsz, const struct sg_store_conf *sc,
+		 const char *dest, uint64_t now_s);
+
+/**
+ * What GET /store/token?dest= answers: a token of demo.store for dest.
+ * @return 0, ENOENT (demo disabled), EACCES (dest not in demo.dest),
+ *         ESRCH (demo.store is not a configured store), or as above
+ */
+int sg_demo_token(const struct sg_demo_conf *dc, struct sg_stores *stores,
+		  const char *dest, uint64_t now_s, char *out, size_t outsz);
+
+/** Serve /store/token (and /store/ -> its index); false if not ours. */
+bool sg_demo_http(struct sg_app *app, struct http_conn *conn,
+		  const struct http_msg *msg);
 
 #endif

@@ -1,0 +1,422 @@
+// The demo store and the widget (storegw.js) in headless Chromium, phone
+// and desktop sizes: catalogue -> product -> video call to echo (frames
+// decoded, chat echoed, mute, switch, hang-up) -> cart -> order form; a
+// keyboard-only pass; accessible names; the messages for denied camera,
+// unreachable gateway and a refused call. The demo token endpoint and
+// deny-by-default. Screenshots of each step under lib.OUTDIR.
+'use strict';
+const { execFileSync } = require('child_process');
+const http = require('http');
+const path = require('path');
+const lib = require('./lib');
+
+const { assert, waitFor, sleep } = lib;
+const SECRET = 'demo-store-secret-0123456789abcdef-0123';
+const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } };
+
+function knowsGroup(name) {
+  const out = execFileSync(lib.STOREGW, ['--print-default-config']).toString();
+  return new RegExp(`^${name}:`, 'm').test(out);
+}
+
+// A stand-in order server: accepts every delivery.
+function orderServer() {
+  return new Promise((resolve) => {
+    const got = [];
+    const srv = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => {
+        got.push(body);
+        res.writeHead(201, { 'Content-Type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+    });
+    srv.listen(0, '127.0.0.1', () => resolve({ srv, got, url: `http://127.0.0.1:${srv.address().port}/orders` }));
+  });
+}
+
+// echo only with a token (so the widget must fetch one), demo tokens on
+async function startStoreGw(name, extra = {}) {
+  const groups = {
+    gw: { echo_public: false },
+    demo: { enabled: true, store: 'demo', dest: ['echo'] },
+    stores: [{ id: 'demo', secret: SECRET }],
+    ...extra,
+  };
+  return lib.startGateway(name, groups);
+}
+
+async function newCtx(viewport, init) {
+  const b = await lib.getBrowser();
+  const ctx = await b.newContext({ viewport });
+  if (init) await ctx.addInitScript(init);
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { ctx, page, errors };
+}
+
+const shot = (page, name) => page.screenshot({ path: path.join(lib.OUTDIR, `store-${name}.png`) });
+const widget = (page, expr) => page.evaluate(`(() => { const w = storegw.widgets[0]; return ${expr}; })()`);
+const status = (page) => widget(page, "w.root.querySelector('.status').textContent + '|' + w.root.querySelector('.alert').textContent");
+
+// data-testid (or tag + label) of the focused element, through shadow roots
+function focused(page) {
+  return page.evaluate(() => {
+    let a = document.activeElement;
+    while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+    if (!a || a === document.body) return 'body';
+    return a.dataset.testid || `${a.tagName.toLowerCase()}:${a.getAttribute('aria-label') || a.textContent.trim().slice(0, 20)}`;
+  });
+}
+
+// Basic accessibility checks over the page and its open shadow roots:
+// every visible button/link has a name, every input a label, every
+// role=img a label, and a polite live region exists.
+function a11yProblems(page, needLive = true) {
+  return page.evaluate((needLive) => {
+    const problems = [];
+    const roots = [document];
+    for (let i = 0; i < roots.length; i++) {
+      roots[i].querySelectorAll('*').forEach((el) => { if (el.shadowRoot) roots.push(el.shadowRoot); });
+    }
+    const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+    const byId = (root, id) => (root.getElementById ? root.getElementById(id) : root.querySelector(`#${id}`));
+    const name = (root, el) => {
+      if (el.getAttribute('aria-label')) return el.getAttribute('aria-label').trim();
+      const lb = el.getAttribute('aria-labelledby');
+      if (lb) return lb.split(/\s+/).map((id) => (byId(root, id) || {}).textContent || '').join(' ').trim();
+      if (el.labels && el.labels.length) return [...el.labels].map((l) => l.textContent).join(' ').trim();
+      return (el.textContent || '').trim();
+    };
+    let live = 0;
+    for (const root of roots) {
+      root.querySelectorAll('button, a[href], input, textarea, select, [role=img], [role=dialog]').forEach((el) => {
+        if (!visible(el) && el.getAttribute('role') !== 'dialog') return;
+        const isField = /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
+        const n = isField ? (el.getAttribute('aria-label') || (el.labels && [...el.labels].map((l) => l.textContent).join(' ')) || '').trim()
+          : name(root, el);
+        if (!n) problems.push(`${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''} has no accessible name`);
+      });
+      live += root.querySelectorAll('[aria-live=polite], [role=status], [role=log]').length;
+    }
+    if (needLive && !live) problems.push('no live region');
+    return problems;
+  }, needLive);
+}
+
+async function shopper(label, viewport) {
+  const hasOrders = knowsGroup('orders');
+  const os = hasOrders ? await orderServer() : null;
+  const extra = hasOrders ? { orders: { url: os.url, db: path.join(lib.OUTDIR, `orders-${label}.db`), retry_min_s: 1 } } : {};
+  const gw = await startStoreGw(`store-${label}`, extra);
+  const { ctx, page, errors } = await newCtx(viewport);
+  try {
+    // 1. the catalogue
+    await page.goto(`${gw.url}/store/`);
+    assert(page.url().endsWith('/store/index.html'), `/store/ leads to the catalogue (${page.url()})`);
+    await page.locator('[data-testid=product-LAMP-01]').waitFor();
+    assert(await page.locator('.grid .card').count() === 6, 'six products');
+    await shot(page, `${label}-01-catalogue`);
+
+    // 2. a product page with the widget
+    await page.click('[data-testid=product-LAMP-01]');
+    await page.waitForURL(/product\.html\?sku=LAMP-01/);
+    assert((await page.textContent('h1')).includes('Aurora desk lamp'), 'product name');
+    await page.locator('[data-testid=contact]').waitFor();
+    await shot(page, `${label}-02-product`);
+
+    // 3. contact -> the choice of chat, audio, video
+    await page.click('[data-testid=contact]');
+    await page.locator('[data-testid=mode-video]').waitFor();
+    await shot(page, `${label}-03-choose`);
+
+    // 4. video: remote video playing, frames decoded
+    await page.click('[data-testid=mode-video]');
+    await waitFor(() => widget(page, "w.state === 'connected'"), 15000, 'connected');
+    await waitFor(() => widget(page, "w.root.querySelector('video.remote').videoWidth > 0 && !w.root.querySelector('video.remote').paused"),
+      10000, 'remote video playing');
+    await waitFor(async () => (await widget(page, 'w.stats()')).framesDecoded > 30, 10000, 'frames decoded');
+    await waitFor(() => widget(page, 'w.quality'), 8000, 'quality indicator');
+    const st = await widget(page, 'w.stats()');
+    const q = await widget(page, '[w.quality, w.qualityDetail]');
+    assert(q[0] === 'good', `quality on loopback is good (${q})`);
+    await sleep(500);
+    await shot(page, `${label}-04-video`);
+
+    // 5. chat: echo sends the text back into the chat panel
+    const text = `Is the lamp dimmable? (${label})`;
+    await page.fill('[data-testid=chat-input]', text);
+    await page.click('[data-testid=chat-send]');
+    await waitFor(() => widget(page, `[...w.root.querySelectorAll('.log li:not(.me)')].some((li) => li.textContent.includes(${JSON.stringify(text)}))`),
+      5000, 'the echoed chat in the panel');
+    await shot(page, `${label}-05-chat`);
+
+    // mute: the microphone track is disabled and the button says so
+    await page.click('[data-testid=mute]');
+    assert(await widget(page, "w.root.querySelector('[data-testid=mute]').getAttribute('aria-pressed') === 'true' && w.stream.getAudioTracks().every((t) => !t.enabled)"),
+      'muted');
+    // switch: echo has one "rep": a clear notice, the call goes on
+    await page.click('[data-testid=switch]');
+    await waitFor(async () => /Another representative is not available/.test(await status(page)), 5000, 'switch notice');
+    assert(await widget(page, "w.state === 'connected'"), 'still connected after switch');
+    // a DTMF tone on the keypad
+    await page.click('[data-testid=keypad]');
+    await page.locator('[data-digit="5"]').click();
+    assert(/Sent tone 5/.test(await status(page)), 'tone sent');
+
+    // 6. hang up: the gateway frees the call
+    await page.click('[data-testid=hangup]');
+    await waitFor(() => widget(page, "w.state === 'ended' && !w.pc"), 3000, 'ended');
+    assert(/call has ended/.test(await status(page)), 'ended message');
+    await waitFor(async () => JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/calls`)).text).calls.length === 0,
+      5000, 'call freed at the gateway');
+    await shot(page, `${label}-06-ended`);
+    await page.keyboard.press('Escape');
+    assert(await widget(page, "w.root.querySelector('.panel').hidden"), 'Escape closed the panel');
+
+    // 7. add to cart
+    await page.fill('input[name=qty]', '2');
+    await page.click('[data-testid=add-to-cart]');
+    assert(/Added 2/.test(await page.textContent('.added')), 'added message');
+    assert((await page.textContent('[data-testid=cart-link] .count')) === '2', 'cart count');
+    await shot(page, `${label}-07-added`);
+
+    // 8. the order form: a bad e-mail first, then a good order
+    await page.click('[data-testid=cart-link]');
+    await page.waitForURL(/cart\.html/);
+    await page.fill('input[name=name]', 'Ada Lovelace');
+    await page.fill('input[name=email]', 'ada-at-example');
+    await page.fill('input[name=phone]', '+49 30 1234567');
+    await page.fill('textarea[name=address]', 'Unter den Linden 1, 10117 Berlin');
+    const result = () => page.textContent('[data-testid=order-result]');
+    await page.click('[data-testid=order-submit]');
+    await waitFor(async () => { const r = await result(); return r && !/Placing/.test(r); }, 10000, 'order answer');
+    let r = await result();
+    if (hasOrders) {
+      assert(/e-mail|email/i.test(await page.textContent('#err-email')), `field error next to the e-mail (${r})`);
+      assert(await page.getAttribute('input[name=email]', 'aria-invalid') === 'true', 'e-mail marked invalid');
+      await shot(page, `${label}-08-order-field-error`);
+      await page.fill('input[name=email]', 'ada@example.org');
+      await page.click('[data-testid=order-submit]');
+      await waitFor(async () => /order number/.test(await result()), 10000, 'order number');
+      r = await result();
+      const id = /order number is (\S+) /.exec(r)[1];
+      assert(/^[0-9a-f]{32}$/.test(id), `order id (${r})`);
+      // the order names the call and the items
+      const list = await lib.httpGet(`${gw.url}/api/v1/admin/orders`).catch(() => null);
+      if (list && list.status === 200) assert(list.text.includes(id), 'order in the admin list');
+      await waitFor(() => os.got.length > 0, 10000, 'delivered to the order server');
+      const sent = JSON.parse(os.got[0]);
+      assert(sent.order === id && sent.items[0].sku === 'LAMP-01' && sent.items[0].qty === 2 &&
+        sent.customer.name === 'Ada Lovelace', `delivered order (${os.got[0].slice(0, 300)})`);
+      assert(sent.call === await widgetCall(page), 'the order names the call');
+      assert((await page.textContent('[data-testid=cart-link] .count')) === '0', 'cart emptied');
+    } else {
+      assert(/not available|refused|could not|order number/.test(r), `a clear answer (${r})`);
+    }
+    await shot(page, `${label}-09-order`);
+    assert(!errors.length, `no page errors: ${errors}`);
+    return { frames: st.framesDecoded, quality: q };
+  } finally {
+    await ctx.close();
+    await lib.stopGateway(gw);
+    if (os) os.srv.close();
+  }
+}
+
+function widgetCall(page) {
+  return page.evaluate(() => JSON.parse(sessionStorage.getItem('storegw:lastcall')).call);
+}
+
+async function keyboard() {
+  const gw = await startStoreGw('store-kbd');
+  const { ctx, page, errors } = await newCtx(VIEWPORTS.desktop);
+  try {
+    await page.goto(`${gw.url}/store/product.html?sku=MUG-04`);
+    await page.locator('[data-testid=contact]').waitFor();
+    const order = [];
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press('Tab');
+      const f = await focused(page);
+      order.push(f);
+      if (f === 'contact') break;
+    }
+    assert(order[order.length - 1] === 'contact', `Tab reaches contact: ${order.join(' > ')}`);
+    assert(order.indexOf('add-to-cart') >= 0 && order.indexOf('add-to-cart') < order.indexOf('contact'),
+      `page order: ${order.join(' > ')}`);
+    await page.keyboard.press('Enter');
+    assert(await focused(page) === 'mode-chat', 'focus moves into the panel');
+    const inPanel = [];
+    for (let i = 0; i < 3; i++) { await page.keyboard.press('Tab'); inPanel.push(await focused(page)); }
+    assert(inPanel.join() === 'mode-audio,mode-video,body' || inPanel.slice(0, 2).join() === 'mode-audio,mode-video',
+      `focus order in the panel: ${inPanel}`);
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    if (await focused(page) !== 'mode-chat') await page.keyboard.press('Shift+Tab');
+    assert(await focused(page) === 'mode-chat', `back to chat (${await focused(page)})`);
+    await page.keyboard.press(' ');          // Space activates
+    await waitFor(() => widget(page, "w.state === 'connected'"), 10000, 'chat connected');
+    assert(await focused(page) === 'chat-input', `focus in the chat input (${await focused(page)})`);
+    await page.keyboard.type('hello by keyboard');
+    await page.keyboard.press('Enter');
+    await waitFor(() => widget(page, "[...w.root.querySelectorAll('.log li:not(.me)')].some((li) => li.textContent.includes('hello by keyboard'))"),
+      5000, 'echoed chat');
+    await shot(page, 'kbd-chat');
+    // Escape closes the panel, the call goes on; Enter opens it again
+    await page.keyboard.press('Escape');
+    assert(await widget(page, "w.root.querySelector('.panel').hidden && w.state === 'connected'"), 'closed, call goes on');
+    assert(await focused(page) === 'contact', 'focus back on contact');
+    assert(/Return to your call/.test(await widget(page, "w.root.querySelector('[data-testid=contact]').textContent")), 'contact says return');
+    await page.keyboard.press('Enter');
+    assert(await focused(page) === 'chat-input', `reopened at the chat input (${await focused(page)})`);
+    // Shift+Tab back to hang-up, Space
+    for (let i = 0; i < 12 && await focused(page) !== 'hangup'; i++) await page.keyboard.press('Shift+Tab');
+    assert(await focused(page) === 'hangup', 'hang-up reachable by keyboard');
+    await page.keyboard.press(' ');
+    await waitFor(() => widget(page, "w.state === 'ended'"), 3000, 'ended by keyboard');
+    assert(await focused(page) === 'again', `focus stays in the panel (${await focused(page)})`);
+    await page.keyboard.press('Escape');
+    assert(await focused(page) === 'contact', 'Escape closes, focus on contact');
+    assert(!errors.length, `no page errors: ${errors}`);
+  } finally {
+    await ctx.close();
+    await lib.stopGateway(gw);
+  }
+}
+
+async function accessibleNames() {
+  const gw = await startStoreGw('store-a11y');
+  const { ctx, page } = await newCtx(VIEWPORTS.phone);
+  try {
+    await page.goto(`${gw.url}/store/product.html?sku=WATCH-06`);
+    await page.locator('[data-testid=contact]').waitFor();
+    let p = await a11yProblems(page);
+    assert(!p.length, `product page: ${p.join('; ')}`);
+    await page.click('[data-testid=contact]');
+    p = await a11yProblems(page);
+    assert(!p.length, `mode choice: ${p.join('; ')}`);
+    await page.click('[data-testid=mode-video]');
+    await waitFor(() => widget(page, "w.state === 'connected'"), 15000, 'connected');
+    await page.click('[data-testid=keypad]');
+    p = await a11yProblems(page);
+    assert(!p.length, `in a video call: ${p.join('; ')}`);
+    assert(await widget(page, "w.root.querySelector('.status').getAttribute('aria-live') === 'polite' && w.root.querySelector('.alert').getAttribute('role') === 'alert'"),
+      'status live region and alert');
+    await page.click('[data-testid=hangup]');
+    for (const url of ['/store/index.html', '/store/cart.html']) {
+      await page.goto(`${gw.url}${url}`);
+      await page.locator('main').waitFor();
+      p = await a11yProblems(page, url.includes('cart'));
+      assert(!p.length, `${url}: ${p.join('; ')}`);
+    }
+  } finally {
+    await ctx.close();
+    await lib.stopGateway(gw);
+  }
+}
+
+// Every failure the shopper can meet before a call: a clear message.
+async function failures() {
+  const gw = await startStoreGw('store-fail');
+  const closedPort = await lib.freePort();
+  const deny = () => { navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError')); };
+  const a = await newCtx(VIEWPORTS.phone, deny);
+  try {
+    const { page } = a;
+    const alertText = () => widget(page, "w.root.querySelector('.alert').textContent");
+    await page.goto(`${gw.url}/store/product.html?sku=CHAIR-02`);
+    await page.click('[data-testid=contact]');
+    // permission denied (getUserMedia NotAllowedError)
+    await page.click('[data-testid=mode-video]');
+    await waitFor(async () => /denied/.test(await alertText()), 5000, 'permission message');
+    await shot(page, 'fail-permission');
+    // network blocked: the WebSocket cannot connect
+    await page.evaluate((port) => {
+      document.querySelector('script[src$="storegw.js"]').dataset.gateway = `ws://127.0.0.1:${port}/api/v1/ws`;
+    }, closedPort);
+    await page.click('[data-testid=again]');
+    await page.click('[data-testid=mode-chat]');
+    await waitFor(async () => /cannot reach the service/.test(await alertText()), 12000, 'network message');
+    await shot(page, 'fail-network');
+    // refused by the gateway: no token (echo is not public here)
+    await page.evaluate((ws) => {
+      const s = document.querySelector('script[src$="storegw.js"]');
+      s.dataset.gateway = ws;
+      s.dataset.tokenUrl = '/store/no-such-token';
+    }, gw.ws);
+    await page.click('[data-testid=again]');
+    await page.click('[data-testid=mode-chat]');
+    await waitFor(async () => /cannot place that call/.test(await alertText()), 5000, 'forbidden message');
+    await shot(page, 'fail-forbidden');
+    // a destination the demo endpoint does not mint for
+    await page.evaluate(() => {
+      const s = document.querySelector('script[src$="storegw.js"]');
+      s.dataset.tokenUrl = '/store/token?dest=%2B4930123456';
+      s.dataset.to = '+4930123456';
+    });
+    await page.click('[data-testid=again]');
+    await page.click('[data-testid=mode-chat]');
+    await waitFor(async () => /cannot place that call/.test(await alertText()), 5000, 'forbidden message (dest)');
+  } finally {
+    await a.ctx.close();
+    await lib.stopGateway(gw);
+  }
+}
+
+// The token endpoint: deny by default, minted tokens verify at the
+// gateway (single use), only configured destinations.
+async function tokenEndpoint() {
+  const off = await lib.startGateway('store-off', { stores: [{ id: 'demo', secret: SECRET }] });
+  try {
+    let r = await lib.httpGet(`${off.url}/store/token?dest=echo`);
+    assert(r.status === 404, `no demo tokens by default (${r.status})`);
+    r = await lib.httpGet(`${off.url}/`);
+    assert(r.status === 200 && /data-page="catalogue"/.test(r.text), '/ is the demo store');
+    r = await lib.httpGet(`${off.url}/echo.html`);
+    assert(r.status === 200 && /Call echo/.test(r.text), 'the echo test page at /echo.html');
+    r = await lib.httpGet(`${off.url}/storegw.js`);
+    assert(r.status === 200 && /javascript/.test(r.headers.get('content-type')), 'the widget');
+  } finally {
+    await lib.stopGateway(off);
+  }
+  const gw = await startStoreGw('store-token');
+  try {
+    let r = await lib.httpGet(`${gw.url}/store/token?dest=echo`);
+    assert(r.status === 200 && r.headers.get('cache-control') === 'no-store', `token (${r.status})`);
+    const { token } = JSON.parse(r.text);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    assert(claims.iss === 'demo' && claims.dest.join() === 'echo' && claims.exp - claims.iat === 120 &&
+      /^[0-9a-f]{32}$/.test(claims.jti), `claims ${JSON.stringify(claims)}`);
+    r = await lib.httpGet(`${gw.url}/store/token?dest=%2B4930123`);
+    assert(r.status === 403 && JSON.parse(r.text).error === 'forbidden', `other dest refused (${r.status})`);
+    r = await fetch(`${gw.url}/store/token?dest=echo`, { method: 'POST' });
+    assert(r.status === 405, `POST refused (${r.status})`);
+    const c = await lib.wsClient(gw.ws);
+    try {
+      c.send({ type: 'call', call: 'a', to: 'echo', media: 'chat', token });
+      let m = await c.next();
+      assert(m.type === 'connected' && m.call === 'a', `the token is accepted (${JSON.stringify(m)})`);
+      c.send({ type: 'call', call: 'b', to: 'echo', media: 'chat', token });
+      m = await c.next();
+      assert(m.type === 'error' && m.code === 'forbidden', `used once (${JSON.stringify(m)})`);
+      c.send({ type: 'call', call: 'c', to: 'echo', media: 'chat' });
+      m = await c.next();
+      assert(m.type === 'error' && m.code === 'forbidden', `no token, no call (${JSON.stringify(m)})`);
+    } finally {
+      c.ws.close();
+    }
+  } finally {
+    await lib.stopGateway(gw);
+  }
+}
+
+module.exports = [
+  { name: 'token_endpoint', fn: tokenEndpoint },
+  { name: 'shopper_phone', fn: () => shopper('phone', VIEWPORTS.phone), timeout: 120000 },
+  { name: 'shopper_desktop', fn: () => shopper('desktop', VIEWPORTS.desktop), timeout: 120000 },
+  { name: 'keyboard', fn: keyboard, timeout: 90000 },
+  { name: 'accessible_names', fn: accessibleNames, timeout: 90000 },
+  { name: 'failures', fn: failures, timeout: 90000 },
+];
