@@ -11,6 +11,7 @@ struct sg_app {
 	struct sg_webrtc_cert *cert;
 	struct sg_stores *stores;      /**< tenants: tokens, dial plans    */
 	struct sg_sip_ua *ua;          /**< NULL: sip.enabled is false     */
+	struct sg_orders *orders;      /**< POST /api/v1/orders, outbox    */
 	enum sg_sip_reg_state reg[SG_MAX_STORES]; /**< per store identity */
 	uint32_t next_ref;
 	struct list calls;             /**< struct sg_call, owned          */
@@ -33,6 +34,7 @@ static void destructor(void *arg)
 		sg_sip_ua_free(app->ua);    /* unregisters, bounded wait */
 		app->ua = NULL;
 	}
+	app->orders = mem_deref(app->orders);
 	app->stores = mem_deref(app->stores);
 	app->edge = mem_deref(app->edge);
 	app->cert = mem_deref(app->cert);
@@ -121,6 +123,10 @@ static void close_handler(struct sg_webrtc_client *cli, void *arg)
 static bool http_handler(struct http_conn *conn, const struct http_msg *msg,
 			 void *arg)
 {
+	struct sg_app *app = arg;
+
+	if (sg_orders_http(app->orders, conn, msg))
+		return true;
 	return sg_metrics_http(arg, conn, msg) || sg_demo_http(arg, conn, msg);
 }
 
@@ -314,6 +320,13 @@ int sg_app_alloc(struct sg_app **ap, const struct sg_conf *conf,
 		goto out;
 	}
 
+	err = sg_orders_alloc(&app->orders, &app->conf.orders, app->stores);
+	if (err) {
+		SG_ERR(SG_SUB_MAIN, NULL, "orders outbox %s: %m",
+		       conf->orders.db, err);
+		goto out;
+	}
+
 	if (conf->sip.enabled) {
 		err = sip_start(app);
 		if (err) {
@@ -378,6 +391,9 @@ int sg_app_reload(struct sg_app *app)
 	memcpy(app->conf.stores, nc.stores, sizeof(nc.stores));
 	app->conf.storec = nc.storec;
 	app->conf.gw = nc.gw;
+	sg_orders_reload(app->orders, &nc.orders);
+	str_ncpy(nc.orders.db, app->conf.orders.db, sizeof(nc.orders.db));
+	app->conf.orders = nc.orders;
 	app->conf.demo = nc.demo;
 	app->conf.webrtc.ws_max_message = nc.webrtc.ws_max_message;
 	app->conf.webrtc.ws_max_conns_per_ip = nc.webrtc.ws_max_conns_per_ip;
@@ -464,6 +480,11 @@ struct sg_stores *sg_app_stores(struct sg_app *app)
 struct sg_sip_ua *sg_app_sip_ua(struct sg_app *app)
 {
 	return app->ua;
+}
+
+struct sg_orders *sg_app_orders(struct sg_app *app)
+{
+	return app->orders;
 }
 
 uint32_t sg_app_next_ref(struct sg_app *app)

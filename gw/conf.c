@@ -19,6 +19,7 @@ static const struct group groups[] = {
 	{"media",  sg_media_conf_keys,  offsetof(struct sg_conf, media)},
 	{"webrtc", sg_webrtc_conf_keys, offsetof(struct sg_conf, webrtc)},
 	{"sip",    sg_sip_conf_keys,    offsetof(struct sg_conf, sip)},
+	{"orders", sg_orders_conf_keys, offsetof(struct sg_conf, orders)},
 	{"demo",   sg_demo_conf_keys,   offsetof(struct sg_conf, demo)},
 };
 
@@ -29,6 +30,7 @@ void sg_conf_defaults(struct sg_conf *c)
 	sg_media_conf_defaults(&c->media);
 	sg_webrtc_conf_defaults(&c->webrtc);
 	sg_sip_conf_defaults(&c->sip);
+	sg_orders_conf_defaults(&c->orders);
 	sg_demo_conf_defaults(&c->demo);
 }
 
@@ -364,6 +366,10 @@ static int cross_check(struct sg_conf *c, config_t *cf, const char *path,
 		rc = port_range(cf, path, "sip", "rtp_port_min",
 				"rtp_port_max", c->sip.rtp_port_min,
 				c->sip.rtp_port_max, err, errsz);
+	if (!rc)
+		rc = port_range(cf, path, "orders", "retry_min_s",
+				"retry_max_s", c->orders.retry_min_s,
+				c->orders.retry_max_s, err, errsz);
 	if (!rc && c->sip.enabled && !c->sip.pcscfc) {
 		const config_setting_t *s = config_lookup(cf, "sip.enabled");
 

@@ -11,6 +11,7 @@ struct le;
 #include "webrtc/webrtc.h"
 #include "sip/sip.h"
 #include "gw/store.h"
+#include "gw/orders.h"
 
 /* ---- config group "gw" (gw/gwconf.c) ---------------------------------- */
 
@@ -52,6 +53,7 @@ struct sg_conf {
 	struct sg_media_conf media;
 	struct sg_webrtc_conf webrtc;
 	struct sg_sip_conf sip;
+	struct sg_orders_conf orders;           /**< gw/orders.c          */
 	struct sg_demo_conf demo;
 	struct sg_store_conf stores[SG_MAX_STORES];  /**< "stores" list   */
 	size_t storec;
@@ -107,6 +109,8 @@ struct list *sg_app_calls(struct sg_app *app);
 struct sg_webrtc_cert *sg_app_cert(struct sg_app *app);
 struct sg_stores *sg_app_stores(struct sg_app *app);
 struct sg_sip_ua *sg_app_sip_ua(struct sg_app *app);
+/** The orders service (gw/orders.c). */
+struct sg_orders *sg_app_orders(struct sg_app *app);
 /** A fresh call_ref for sip/ (never 0). */
 uint32_t sg_app_next_ref(struct sg_app *app);
 /** Registration state of store i's IMS identity. */

@@ -170,7 +170,8 @@ static int print_metrics(struct re_printf *pf, struct sg_app *app)
 	  m.rtx_limited);
 #undef G
 #undef C
-	return err | print_stores(pf, app);
+	return err | print_stores(pf, app) |
+		sg_orders_metrics(pf, sg_app_orders(app));
 }
 
 static int print_calls(struct re_printf *pf, struct sg_app *app)
@@ -212,6 +213,8 @@ bool sg_metrics_http(struct sg_app *app, struct http_conn *conn,
 	else if (!pl_strcmp(&msg->path, "/api/v1/admin/stores"))
 		http_creply(conn, 200, "OK", "application/json", "%H",
 			    print_stores_json, app);
+	else if (!pl_strcmp(&msg->path, "/api/v1/admin/orders"))
+		sg_orders_admin_http(sg_app_orders(app), conn, msg);
 	else
 		http_ereply(conn, 404, "Not Found");
 	return true;

@@ -42,6 +42,7 @@ static const struct {
 	{"atx",   sg_tests_atx},
 	{"vpkt",  sg_tests_vpkt},
 	{"vtx",   sg_tests_vtx},
+	{"orders", sg_tests_orders},
 	{"demo",  sg_tests_demo},
 	{"hub",   sg_tests_hub},
 };

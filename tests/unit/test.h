@@ -69,6 +69,7 @@ extern const struct sg_test sg_tests_amr[];
 extern const struct sg_test sg_tests_atx[];
 extern const struct sg_test sg_tests_vpkt[];
 extern const struct sg_test sg_tests_vtx[];
+extern const struct sg_test sg_tests_orders[];
 extern const struct sg_test sg_tests_demo[];
 extern const struct sg_test sg_tests_hub[];
 

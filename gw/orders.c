@@ -1,0 +1,689 @@
+/* Orders: config group "orders", POST /api/v1/orders, the sender. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/rand.h>
+#include <re.h>
+#include "gw/gw.h"
+
+/* ---- config --------------------------------------------------------------- */
+
+int sg_orders_url_parse(const char *url, struct sa *addr, char *host,
+			size_t hostsz, char *path, size_t pathsz)
+{
+	const char *h, *p, *end;
+	char name[64];
+	unsigned port = 80;
+	size_t n;
+
+	if (!url || strncmp(url, "http://", 7))
+		return EINVAL;
+	h = url + 7;
+	p = strchr(h, '/');
+	end = p ? p : h + strlen(h);
+	if (end == h || (size_t)(end - h) >= hostsz)
+		return EINVAL;
+	memcpy(host, h, (size_t)(end - h));
+	host[end - h] = '\0';
+	if (strlen(p ? p : "/") >= pathsz || strpbrk(p ? p : "/", " \r\n\t"))
+		return EINVAL;
+	strcpy(path, p ? p : "/");
+
+	/* host: "[v6]" or "v4" or "localhost", then ":port" */
+	if (host[0] == '[') {
+		const char *rb = strchr(host, ']');
+
+		if (!rb)
+			return EINVAL;
+		n = (size_t)(rb - host - 1);
+		if (n >= sizeof(name))
+			return EINVAL;
+		memcpy(name, host + 1, n);
+		name[n] = '\0';
+		h = rb + 1;
+	}
+	else {
+		n = strcspn(host, ":");
+		if (n >= sizeof(name))
+			return EINVAL;
+		memcpy(name, host, n);
+		name[n] = '\0';
+		h = host + n;
+	}
+	if (*h == ':') {
+		char *e;
+		unsigned long v = strtoul(h + 1, &e, 10);
+
+		if (!h[1] || *e || !v || v > 65535)
+			return EINVAL;
+		port = (unsigned)v;
+	}
+	else if (*h)
+		return EINVAL;
+
+	if (!strcmp(name, "localhost"))
+		str_ncpy(name, "127.0.0.1", sizeof(name));
+	return sa_set_str(addr, name, (uint16_t)port) ? EINVAL : 0;
+}
+
+static int check_url(const void *val, char *msg, size_t msgsz)
+{
+	char host[SG_ORDERS_URL_MAX], path[SG_ORDERS_URL_MAX];
+	struct sa sa;
+
+	if (!*(const char *)val)
+		return 0;
+	if (sg_orders_url_parse(val, &sa, host, sizeof(host), path,
+				sizeof(path))) {
+		snprintf(msg, msgsz, "\"%s\" is not http://IP[:port][/path] "
+			 "(an IP address or localhost; no https yet)",
+			 (const char *)val);
+		return EINVAL;
+	}
+	return 0;
+}
+
+static int check_path(const void *val, char *msg, size_t msgsz)
+{
+	if (!*(const char *)val) {
+		snprintf(msg, msgsz, "must name a file");
+		return EINVAL;
+	}
+	return 0;
+}
+
+#define K(n) offsetof(struct sg_orders_conf, n)
+#define S(n) sizeof(((struct sg_orders_conf *)0)->n)
+const struct sg_conf_key sg_orders_conf_keys[] = {
+	{"url", SG_CONF_STRING, K(url), S(url), 0, 0, NULL, 0, check_url,
+	 "order server: orders are POSTed here (http://IP[:port]/path); "
+	 "\"\" disables orders"},
+	{"db", SG_CONF_STRING, K(db), S(db), 0, 0, NULL, 0, check_path,
+	 "SQLite outbox file (relative: to the working directory); restart "
+	 "to change"},
+	{"retry_min_s", SG_CONF_INT, K(retry_min_s), 0, 1, 3600, NULL, 0,
+	 NULL, "first retry after a failed delivery, doubled per attempt"},
+	{"retry_max_s", SG_CONF_INT, K(retry_max_s), 0, 1, 86400, NULL, 0,
+	 NULL, "longest wait between delivery attempts"},
+	{"timeout_s", SG_CONF_INT, K(timeout_s), 0, 1, 300, NULL, 0, NULL,
+	 "one delivery attempt (connect, send, answer) at most"},
+	{"max_body", SG_CONF_INT, K(max_body), 0, 1024, 262144, NULL, 0,
+	 NULL, "largest order accepted (bytes of JSON); larger gets 413"},
+	{"max_pending", SG_CONF_INT, K(max_pending), 0, 1, 100000000, NULL,
+	 0, NULL, "undelivered orders kept at most; beyond, new orders get "
+	 "503"},
+	{NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+#undef K
+#undef S
+
+void sg_orders_conf_defaults(struct sg_orders_conf *c)
+{
+	*c = (struct sg_orders_conf){
+		.url = "",
+		.db = "storegw-orders.db",
+		.retry_min_s = 1,
+		.retry_max_s = 300,
+		.timeout_s = 10,
+		.max_body = 65536,
+		.max_pending = 100000,
+	};
+}
+
+/* ---- the service ------------------------------------------------------------ */
+
+struct flight {
+	struct sg_orders *o;       /**< weak: o owns its flights           */
+	struct sg_httppost *post;
+	char id[SG_ORDER_ID_LEN + 1];
+	char store[64];
+	unsigned attempts;         /**< before this one                    */
+};
+
+struct sg_orders {
+	struct sg_orders_conf conf;
+	const struct sg_stores *stores;   /**< weak: the app owns it        */
+	struct sg_outbox *ob;             /**< NULL: disabled at start-up   */
+	struct flight *fl[SG_ORDERS_INFLIGHT];
+	struct tmr tmr;
+	struct sg_orders_stats st;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t sg_orders_backoff_ms(int min_s, int max_s, unsigned attempts,
+			      uint32_t rnd)
+{
+	uint64_t d = (uint64_t)(min_s > 0 ? min_s : 1) * 1000;
+	uint64_t cap = (uint64_t)(max_s > 0 ? max_s : 1) * 1000;
+
+	while (attempts-- && d < cap)
+		d *= 2;
+	if (d > cap)
+		d = cap;
+	/* (0.75, 1.0] of the delay: spread, never above the cap */
+	return d - (d / 4) * (rnd % 1000) / 1000;
+}
+
+static void flight_destructor(void *arg)
+{
+	struct flight *f = arg;
+
+	mem_deref(f->post);
+}
+
+static void destructor(void *arg)
+{
+	struct sg_orders *o = arg;
+	size_t i;
+
+	tmr_cancel(&o->tmr);
+	/* in flight: the rows stay pending and are sent again next start,
+	 * with the same Idempotency-Key */
+	for (i = 0; i < SG_ORDERS_INFLIGHT; i++)
+		o->fl[i] = mem_deref(o->fl[i]);
+	o->ob = mem_deref(o->ob);
+}
+
+static void pump(void *arg);
+
+static void kick(struct sg_orders *o, uint64_t delay)
+{
+	tmr_start(&o->tmr, delay, pump, o);
+}
+
+static void post_handler(int err, int status, void *arg)
+{
+	struct flight *f = arg;
+	struct sg_orders *o = f->o;
+	size_t i;
+	int err2;
+
+	if (!err && status >= 200 && status < 300) {
+		err2 = sg_outbox_delivered(o->ob, f->id, now_ms(), status);
+		++o->st.delivered;
+		SG_INFO(SG_SUB_API, NULL, "order %s (store %s) delivered: %d",
+			f->id, f->store, status);
+	}
+	else if (!err && status >= 400 && status < 500 && status != 408 &&
+		 status != 429) {
+		/* the order server refuses this order for good: kept for the
+		 * admin, never retried */
+		err2 = sg_outbox_failed(o->ob, f->id, status);
+		++o->st.failed;
+		SG_WARN(SG_SUB_API, NULL, "order %s (store %s) refused by the "
+			"order server: %d, not retried", f->id, f->store,
+			status);
+	}
+	else {
+		uint32_t rnd;
+		uint64_t d;
+
+		RAND_bytes((unsigned char *)&rnd, sizeof(rnd));
+		d = sg_orders_backoff_ms(o->conf.retry_min_s,
+					 o->conf.retry_max_s, f->attempts,
+					 rnd);
+		err2 = sg_outbox_retry(o->ob, f->id, f->attempts + 1,
+				       now_ms() + (int64_t)d, status);
+		++o->st.retries;
+		if (err)
+			SG_INFO(SG_SUB_API, NULL, "order %s (store %s): "
+				"attempt %u: %m, again in %llu ms", f->id,
+				f->store, f->attempts + 1, err,
+				(unsigned long long)d);
+		else
+			SG_INFO(SG_SUB_API, NULL, "order %s (store %s): "
+				"attempt %u: HTTP %d, again in %llu ms", f->id,
+				f->store, f->attempts + 1, status,
+				(unsigned long long)d);
+	}
+	if (err2)
+		SG_ERR(SG_SUB_API, NULL, "order %s: outcome not recorded: %m;"
+		       " it stays pending", f->id, err2);
+
+	for (i = 0; i < SG_ORDERS_INFLIGHT; i++)
+		if (o->fl[i] == f)
+			o->fl[i] = mem_deref(o->fl[i]);
+	kick(o, err2 ? 1000 : 0);
+}
+
+static size_t inflight_ids(const struct sg_orders *o, const char **ids)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < SG_ORDERS_INFLIGHT; i++)
+		if (o->fl[i])
+			ids[n++] = o->fl[i]->id;
+	return n;
+}
+
+/* The delivery body: the stored order with its id and time in front. */
+static int delivery_body(char **out, const char *id, int64_t created,
+			 const char *canon)
+{
+	return re_sdprintf(out, "{\"order\":\"%s\",\"created\":%lld,%s", id,
+			   (long long)created, canon + 1);
+}
+
+static int send_one(struct sg_orders *o, size_t slot,
+		    const struct sg_order_row *r)
+{
+	struct flight *f;
+	char *canon = NULL, *body = NULL;
+	int64_t created;
+	int err;
+
+	f = mem_zalloc(sizeof(*f), flight_destructor);
+	if (!f)
+		return ENOMEM;
+	f->o = o;
+	str_ncpy(f->id, r->id, sizeof(f->id));
+	str_ncpy(f->store, r->store, sizeof(f->store));
+	f->attempts = r->attempts;
+
+	err = sg_outbox_body(o->ob, r->id, &canon, &created);
+	if (!err)
+		err = delivery_body(&body, r->id, created, canon);
+	if (!err)
+		err = sg_httppost_start(&f->post, o->conf.url, r->id, body,
+					(unsigned)o->conf.timeout_s * 1000,
+					post_handler, f);
+	mem_deref(canon);
+	mem_deref(body);
+	if (err) {
+		mem_deref(f);
+		return err;
+	}
+	SG_DEBUG(SG_SUB_API, NULL, "order %s (store %s): attempt %u",
+		 r->id, r->store, r->attempts + 1);
+	o->fl[slot] = f;
+	return 0;
+}
+
+/* Start due deliveries up to SG_ORDERS_INFLIGHT, then sleep until the
+ * next pending row is due (or a flight lands, or a new order comes). */
+static void pump(void *arg)
+{
+	struct sg_orders *o = arg;
+	struct sg_order_row rows[SG_ORDERS_INFLIGHT];
+	const char *ids[SG_ORDERS_INFLIGHT];
+	size_t i, slot, n;
+	int64_t now, next;
+	int got, err;
+
+	if (!o->ob || !o->conf.url[0])
+		return;
+	now = now_ms();
+	n = inflight_ids(o, ids);
+	if (n < SG_ORDERS_INFLIGHT) {
+		got = sg_outbox_due(o->ob, now, ids, n, rows,
+				    SG_ORDERS_INFLIGHT - n);
+		if (got < 0) {
+			kick(o, 1000);
+			return;
+		}
+		for (i = 0, slot = 0; i < (size_t)got; i++) {
+			while (slot < SG_ORDERS_INFLIGHT && o->fl[slot])
+				++slot;
+			if (slot == SG_ORDERS_INFLIGHT)
+				break;
+			err = send_one(o, slot, &rows[i]);
+			if (err) {
+				SG_WARN(SG_SUB_API, NULL, "order %s: cannot "
+					"start a delivery: %m", rows[i].id,
+					err);
+				kick(o, 1000);
+				return;
+			}
+		}
+	}
+
+	n = inflight_ids(o, ids);
+	if (n == SG_ORDERS_INFLIGHT)
+		return;         /* a landing flight pumps again */
+	if (sg_outbox_next_due(o->ob, ids, n, &next)) {
+		kick(o, 1000);
+		return;
+	}
+	if (next)
+		kick(o, next > now ? (uint64_t)(next - now) : 1);
+}
+
+int sg_orders_alloc(struct sg_orders **op, const struct sg_orders_conf *conf,
+		    const struct sg_stores *stores)
+{
+	struct sg_orders *o;
+	int err = 0;
+
+	if (!op || !conf)
+		return EINVAL;
+	o = mem_zalloc(sizeof(*o), destructor);
+	if (!o)
+		return ENOMEM;
+	tmr_init(&o->tmr);
+	o->conf = *conf;
+	o->stores = stores;
+
+	if (conf->url[0]) {
+		err = sg_outbox_open(&o->ob, conf->db);
+		if (err)
+			goto out;
+		SG_INFO(SG_SUB_API, NULL, "orders: outbox %s, %llu pending, "
+			"delivering to %s", conf->db, (unsigned long long)
+			sg_outbox_count(o->ob, SG_ORDER_PENDING), conf->url);
+		kick(o, 0);
+	}
+	else
+		SG_INFO(SG_SUB_API, NULL, "orders: disabled (orders.url is "
+			"empty)");
+
+ out:
+	if (err)
+		mem_deref(o);
+	else
+		*op = o;
+	return err;
+}
+
+void sg_orders_reload(struct sg_orders *o, const struct sg_orders_conf *conf)
+{
+	if (!o || !conf)
+		return;
+	if (strcmp(conf->db, o->conf.db))
+		SG_WARN(SG_SUB_CONF, NULL, "reload: orders.db changes only on "
+			"restart");
+	if (!o->ob && conf->url[0]) {
+		SG_WARN(SG_SUB_CONF, NULL, "reload: orders were disabled at "
+			"start-up; enabling them needs a restart");
+		return;
+	}
+	str_ncpy(o->conf.url, conf->url, sizeof(o->conf.url));
+	o->conf.retry_min_s = conf->retry_min_s;
+	o->conf.retry_max_s = conf->retry_max_s;
+	o->conf.timeout_s = conf->timeout_s;
+	o->conf.max_body = conf->max_body;
+	o->conf.max_pending = conf->max_pending;
+	kick(o, 0);
+}
+
+void sg_orders_stats(const struct sg_orders *o, struct sg_orders_stats *st)
+{
+	*st = o->st;
+}
+
+/* ---- HTTP ------------------------------------------------------------------- */
+
+static void reply_json(struct http_conn *conn, uint16_t code,
+		       const char *reason, const char *fmt, ...)
+{
+	char *body = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)re_vsdprintf(&body, fmt, ap);
+	va_end(ap);
+	(void)http_reply(conn, code, reason,
+			 "Content-Type: application/json\r\n"
+			 "Content-Length: %zu\r\n"
+			 "Cache-Control: no-store\r\n"
+			 "\r\n"
+			 "%s", body ? strlen(body) : 0, body ? body : "");
+	mem_deref(body);
+}
+
+static void refuse(struct sg_orders *o, struct http_conn *conn,
+		   uint16_t code, const char *reason, const char *error,
+		   const char *message)
+{
+	++o->st.rejected;
+	reply_json(conn, code, reason, "{\"error\":\"%s\",\"message\":\"%s\"}"
+		   "\n", error, message);
+}
+
+static void bad_order(struct sg_orders *o, struct http_conn *conn,
+		      const struct sg_order_err *e)
+{
+	++o->st.rejected;
+	reply_json(conn, 400, "Bad Request", "{\"error\":\"bad-order\","
+		   "\"field\":\"%H\",\"message\":\"%H\"}\n", utf8_encode,
+		   e->field, utf8_encode, e->message);
+}
+
+/* The submitter's Idempotency-Key: 1..128 visible ASCII characters. */
+static int client_key(const struct http_msg *msg, char *key, size_t keysz,
+		      bool *has)
+{
+	const struct http_hdr *hdr = http_msg_xhdr(msg, "Idempotency-Key");
+	size_t i;
+
+	*has = false;
+	if (!hdr)
+		return 0;
+	if (!hdr->val.l || hdr->val.l > SG_ORDER_KEY_MAX ||
+	    hdr->val.l >= keysz || http_msg_xhdr_count(msg,
+						       "Idempotency-Key") > 1)
+		return EINVAL;
+	for (i = 0; i < hdr->val.l; i++)
+		if (hdr->val.p[i] <= 0x20 || hdr->val.p[i] >= 0x7f)
+			return EINVAL;
+	pl_strcpy(&hdr->val, key, keysz);
+	*has = true;
+	return 0;
+}
+
+static void new_id(char id[SG_ORDER_ID_LEN + 1])
+{
+	uint8_t b[SG_ORDER_ID_LEN / 2];
+	size_t i;
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		rand_bytes(b, sizeof(b));
+	for (i = 0; i < sizeof(b); i++)
+		sprintf(id + 2 * i, "%02x", b[i]);
+}
+
+static void submit(struct sg_orders *o, struct http_conn *conn,
+		   const struct http_msg *msg)
+{
+	char key[SG_ORDER_KEY_MAX + 1], id[SG_ORDER_ID_LEN + 1];
+	char *canon = NULL, *store = NULL;
+	struct sg_order_err e;
+	bool has_key, dup, same;
+	size_t len;
+	int err;
+
+	if (!o->ob || !o->conf.url[0]) {
+		refuse(o, conn, 503, "Service Unavailable", "orders-disabled",
+		       "orders are not enabled on this gateway");
+		return;
+	}
+	len = msg->mb ? mbuf_get_left(msg->mb) : 0;
+	if (len > (size_t)o->conf.max_body) {
+		refuse(o, conn, 413, "Payload Too Large", "too-large",
+		       "the order is larger than orders.max_body");
+		return;
+	}
+	if (client_key(msg, key, sizeof(key), &has_key)) {
+		e = (struct sg_order_err){"Idempotency-Key", "1..128 visible "
+			"ASCII characters, given once"};
+		bad_order(o, conn, &e);
+		return;
+	}
+
+	err = sg_order_parse(&canon, &store, len ?
+			     (const char *)mbuf_buf(msg->mb) : "", len,
+			     o->stores, &e);
+	if (err == EBADMSG) {
+		bad_order(o, conn, &e);
+		goto out;
+	}
+	if (err) {
+		refuse(o, conn, 503, "Service Unavailable", "busy",
+		       "out of memory, try again");
+		goto out;
+	}
+	if (sg_outbox_count(o->ob, SG_ORDER_PENDING) >=
+	    (uint64_t)o->conf.max_pending) {
+		refuse(o, conn, 503, "Service Unavailable", "outbox-full",
+		       "too many orders wait for delivery, try again later");
+		goto out;
+	}
+
+	new_id(id);
+	err = sg_outbox_insert(o->ob, id, store, canon, has_key ? key : NULL,
+			       now_ms(), &dup, &same);
+	if (err) {
+		refuse(o, conn, 503, "Service Unavailable", "storage",
+		       "the order could not be stored, try again");
+		goto out;
+	}
+	if (dup && !same) {
+		refuse(o, conn, 409, "Conflict", "idempotency-key-reused",
+		       "this Idempotency-Key was used for a different order");
+		goto out;
+	}
+	if (dup) {
+		++o->st.duplicates;
+		SG_INFO(SG_SUB_API, NULL, "order %s (store %s): submitted "
+			"again with the same Idempotency-Key", id, store);
+	}
+	else {
+		++o->st.received;
+		SG_INFO(SG_SUB_API, NULL, "order %s (store %s) received", id,
+			store);
+		kick(o, 0);
+	}
+	/* on disk (fsynced) before the shopper hears "received" */
+	reply_json(conn, 201, "Created", "{\"order\":\"%s\",\"status\":"
+		   "\"received\"}\n", id);
+ out:
+	mem_deref(canon);
+	mem_deref(store);
+}
+
+bool sg_orders_http(struct sg_orders *o, struct http_conn *conn,
+		    const struct http_msg *msg)
+{
+	if (!o || pl_strcmp(&msg->path, "/api/v1/orders"))
+		return false;
+	if (pl_strcmp(&msg->met, "POST")) {
+		(void)http_reply(conn, 405, "Method Not Allowed",
+				 "Allow: POST\r\nContent-Length: 0\r\n\r\n");
+		return true;
+	}
+	submit(o, conn, msg);
+	return true;
+}
+
+static int list_print(struct re_printf *pf, void *arg)
+{
+	const struct {
+		struct sg_orders *o;
+		enum sg_order_state state;
+		unsigned limit;
+	} *a = arg;
+
+	return sg_outbox_list_json(pf, a->o->ob, a->state, a->limit);
+}
+
+/* The value of name in a query string ("?a=1&b=2"); false if absent. */
+static bool query(const struct pl *prm, const char *name, struct pl *val)
+{
+	const char *p = prm->p, *end = prm->p + prm->l;
+	size_t n = strlen(name);
+
+	if (p < end && *p == '?')
+		++p;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *e = amp ? amp : end;
+
+		if ((size_t)(e - p) > n && !memcmp(p, name, n) &&
+		    p[n] == '=') {
+			val->p = p + n + 1;
+			val->l = (size_t)(e - val->p);
+			return true;
+		}
+		p = amp ? amp + 1 : end;
+	}
+	return false;
+}
+
+void sg_orders_admin_http(struct sg_orders *o, struct http_conn *conn,
+			  const struct http_msg *msg)
+{
+	struct {
+		struct sg_orders *o;
+		enum sg_order_state state;
+		unsigned limit;
+	} a = {o, SG_ORDER_STATE_COUNT, 1000};
+	struct pl v;
+	char s[16];
+
+	if (!o || !o->ob) {
+		reply_json(conn, 200, "OK", "{\"orders\":[],\"enabled\":false}"
+			   "\n");
+		return;
+	}
+	if (query(&msg->prm, "state", &v)) {
+		if (v.l >= sizeof(s) || pl_strcpy(&v, s, sizeof(s)) ||
+		    sg_order_state_parse(s, &a.state)) {
+			reply_json(conn, 400, "Bad Request", "{\"error\":"
+				   "\"bad-request\",\"field\":\"state\","
+				   "\"message\":\"pending, delivered or "
+				   "failed\"}\n");
+			return;
+		}
+	}
+	if (query(&msg->prm, "limit", &v) && pl_u32(&v))
+		a.limit = pl_u32(&v);
+	if (a.limit > 100000)
+		a.limit = 100000;
+	(void)http_creply(conn, 200, "OK", "application/json", "%H",
+			  list_print, &a);
+}
+
+int sg_orders_metrics(struct re_printf *pf, const struct sg_orders *o)
+{
+	static const char *const counters[] = {"received", "duplicate",
+		"rejected", "delivered", "failed", "retried"};
+	const char *ids[SG_ORDERS_INFLIGHT];
+	uint64_t cv[6];
+	int err = 0, i;
+
+	if (!o)
+		return 0;
+	cv[0] = o->st.received;
+	cv[1] = o->st.duplicates;
+	cv[2] = o->st.rejected;
+	cv[3] = o->st.delivered;
+	cv[4] = o->st.failed;
+	cv[5] = o->st.retries;
+	err |= re_hprintf(pf, "# HELP storegw_orders_total Orders by what "
+			  "happened to them since start-up.\n"
+			  "# TYPE storegw_orders_total counter\n");
+	for (i = 0; i < 6; i++)
+		err |= re_hprintf(pf, "storegw_orders_total{state=\"%s\"} "
+				  "%llu\n", counters[i],
+				  (unsigned long long)cv[i]);
+	err |= re_hprintf(pf, "# HELP storegw_orders_outbox Orders in the "
+			  "outbox by state.\n"
+			  "# TYPE storegw_orders_outbox gauge\n");
+	for (i = 0; i < SG_ORDER_STATE_COUNT; i++)
+		err |= re_hprintf(pf, "storegw_orders_outbox{state=\"%s\"} "
+				  "%llu\n",
+				  sg_order_state_name((enum sg_order_state)i),
+				  (unsigned long long)sg_outbox_count(o->ob,
+					(enum sg_order_state)i));
+	err |= re_hprintf(pf, "# HELP storegw_orders_inflight Deliveries "
+			  "in progress.\n# TYPE storegw_orders_inflight "
+			  "gauge\nstoregw_orders_inflight %zu\n",
+			  inflight_ids(o, ids));
+	return err;
+}

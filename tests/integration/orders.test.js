@@ -1,0 +1,307 @@
+// Orders: POST /api/v1/orders -> durable outbox -> the order server, exactly
+// once per order (by Idempotency-Key), across order server outages and
+// gateway restarts; malformed orders get 400 with the field; admin lists.
+'use strict';
+const http = require('http');
+const path = require('path');
+const fs = require('fs');
+const lib = require('./lib');
+const { startGateway, stopGateway, assert, waitFor, sleep } = lib;
+
+const SECRET = 'orders-it-secret-0123456789abcdef-0123456789';
+
+// A tiny order server on 127.0.0.1: records every request (raw) and each
+// order by its Idempotency-Key; stop() closes the port, start() reopens
+// the same port.
+function orderServer(port) {
+  const byKey = new Map();
+  const raw = [];
+  let srv = null;
+  const sockets = new Set();
+  const self = {
+    port, byKey, raw, status: 201,
+    url: () => `http://127.0.0.1:${self.port}/orders`,
+    start: () => new Promise((resolve, reject) => {
+      srv = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => { body += d; });
+        req.on('end', () => {
+          const key = req.headers['idempotency-key'];
+          raw.push({ key, body, headers: req.headers, url: req.url, method: req.method });
+          const prev = byKey.get(key);
+          byKey.set(key, { count: (prev ? prev.count : 0) + 1, body: JSON.parse(body) });
+          res.writeHead(self.status, { 'content-type': 'application/json' });
+          res.end('{"ok":true}');
+        });
+      });
+      srv.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+      srv.once('error', reject);
+      srv.listen(self.port, '127.0.0.1', () => { self.port = srv.address().port; resolve(); });
+    }),
+    stop: () => new Promise((resolve) => {
+      if (!srv) { resolve(); return; }
+      for (const s of sockets) s.destroy();
+      srv.close(() => resolve());
+      srv = null;
+    }),
+  };
+  return self;
+}
+
+async function withServer(fn) {
+  const s = orderServer(await lib.freePort());
+  await s.start();
+  try { return await fn(s); } finally { await s.stop(); }
+}
+
+function gwGroups(server, db, extra = {}) {
+  return {
+    gw: { admin_allow: ['127.0.0.1'] },
+    orders: { url: server.url(), db, retry_min_s: 1, retry_max_s: 2, timeout_s: 3, ...extra },
+    stores: [{ id: 'shop', secret: SECRET }],
+  };
+}
+
+function dbFile(name) {
+  const f = path.join(lib.OUTDIR, `${name}.db`);
+  for (const x of [f, `${f}-wal`, `${f}-shm`]) fs.rmSync(x, { force: true });
+  return f;
+}
+
+function order(n = 1) {
+  return {
+    store: 'shop',
+    call: `call-${n}`,
+    items: [{ sku: `SKU-${n}`, qty: 2, price: '19.90' }, { sku: 'B', qty: 1 }],
+    customer: { name: `Shopper ${n}`, email: `s${n}@example.com`, phone: '+49 30 123' },
+    reps: ['rep-a'],
+  };
+}
+
+async function submit(gw, body, headers = {}) {
+  const res = await fetch(`${gw.url}/api/v1/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch (e) { /* not JSON */ }
+  return { status: res.status, json, text };
+}
+
+async function admin(gw, state) {
+  const res = await fetch(`${gw.url}/api/v1/admin/orders${state ? `?state=${state}` : ''}`);
+  assert(res.status === 200, `admin list ${res.status}`);
+  return (await res.json()).orders;
+}
+
+// (a) 201 -> the order server gets it exactly once, with its key; a
+// client retry with the same Idempotency-Key is the same order.
+async function deliveredOnce() {
+  await withServer(async (srv) => {
+    const gw = await startGateway('orders-once', gwGroups(srv, dbFile('orders-once')));
+    try {
+      const r = await submit(gw, order(1), { 'Idempotency-Key': 'client-retry-1' });
+      assert(r.status === 201 && r.json.status === 'received' &&
+        /^[0-9a-f]{32}$/.test(r.json.order), `201 received (${r.status} ${r.text})`);
+      const id = r.json.order;
+      await waitFor(() => srv.byKey.has(id), 5000, 'order delivered');
+      const again = await submit(gw, order(1), { 'Idempotency-Key': 'client-retry-1' });
+      assert(again.status === 201 && again.json.order === id,
+        `same key, same order (${again.text})`);
+      const clash = await submit(gw, order(2), { 'Idempotency-Key': 'client-retry-1' });
+      assert(clash.status === 409, `same key, other order: 409 (${clash.status})`);
+      await sleep(1500);
+      assert(srv.raw.length === 1, `one request at the order server (${srv.raw.length})`);
+      const got = srv.raw[0];
+      assert(got.method === 'POST' && got.url === '/orders', 'POST to the configured path');
+      assert(got.key === id, 'Idempotency-Key is the order id');
+      assert(/^application\/json/.test(got.headers['content-type']), 'JSON');
+      const b = srv.byKey.get(id).body;
+      assert(b.order === id && b.store === 'shop' && b.call === 'call-1' &&
+        b.items.length === 2 && b.items[0].qty === 2 && b.items[0].price === '19.90' &&
+        b.customer.email === 's1@example.com' && b.reps[0] === 'rep-a' &&
+        typeof b.created === 'number', `the order as submitted (${JSON.stringify(b)})`);
+      const list = await admin(gw, 'delivered');
+      assert(list.length === 1 && list[0].id === id && list[0].attempts === 1 &&
+        list[0].delivered > 0, `admin: delivered (${JSON.stringify(list)})`);
+      assert(!/Shopper|s1@example/.test(gw.log()), 'no customer details in the log');
+    } finally {
+      await stopGateway(gw);
+    }
+  });
+}
+
+// (b) the order server is down for 10 s and the gateway restarts in
+// between: the order arrives exactly once when the server is back.
+async function outageAndRestart() {
+  await withServer(async (srv) => {
+    const db = dbFile('orders-restart');
+    await srv.stop();
+    const t0 = Date.now();
+    let gw = await startGateway('orders-restart1', gwGroups(srv, db));
+    let id;
+    try {
+      const r = await submit(gw, order(7));
+      assert(r.status === 201, `201 while the order server is down (${r.text})`);
+      id = r.json.order;
+      await waitFor(async () => (await admin(gw, 'pending')).some((o) => o.id === id &&
+        o.attempts >= 1), 5000, 'a failed attempt recorded');
+    } finally {
+      await stopGateway(gw);
+    }
+    gw = await startGateway('orders-restart2', gwGroups(srv, db));
+    try {
+      const pending = await admin(gw, 'pending');
+      assert(pending.some((o) => o.id === id), 'still pending after the restart');
+      await sleep(Math.max(0, 10000 - (Date.now() - t0)));
+      assert(srv.raw.length === 0, 'nothing delivered while down');
+      await srv.start();
+      await waitFor(() => srv.byKey.has(id), 8000, 'order delivered after the outage');
+      await sleep(2500);
+      assert(srv.raw.length === 1 && srv.byKey.get(id).count === 1,
+        `exactly once (${srv.raw.length} requests)`);
+      const d = await admin(gw, 'delivered');
+      assert(d.some((o) => o.id === id), 'admin: delivered');
+    } finally {
+      await stopGateway(gw);
+    }
+  });
+}
+
+// (c) 100 orders submitted at once: every one arrives exactly once.
+async function hundredConcurrent() {
+  await withServer(async (srv) => {
+    const gw = await startGateway('orders-100', gwGroups(srv, dbFile('orders-100')));
+    try {
+      const rs = await Promise.all(Array.from({ length: 100 }, (_, i) => submit(gw, order(i))));
+      assert(rs.every((r) => r.status === 201), `all 201 (${rs.map((r) => r.status).join(',')})`);
+      const ids = new Set(rs.map((r) => r.json.order));
+      assert(ids.size === 100, `100 distinct order ids (${ids.size})`);
+      await waitFor(() => [...ids].every((id) => srv.byKey.has(id)), 30000, '100 orders delivered');
+      await sleep(1000);
+      assert(srv.raw.length === 100, `100 requests (${srv.raw.length})`);
+      assert([...srv.byKey.values()].every((v) => v.count === 1), 'each exactly once');
+      const d = await admin(gw, 'delivered');
+      assert(d.length === 100, `admin: 100 delivered (${d.length})`);
+    } finally {
+      await stopGateway(gw);
+    }
+  });
+}
+
+// (d) malformed orders: 400 naming the field, nothing stored.
+async function malformed() {
+  const o = order(1);
+  const bad = [
+    ['{"store":', ''],
+    ['[]', ''],
+    [{ ...o, store: 'nope' }, 'store'],
+    [{ ...o, store: undefined }, 'store'],
+    [{ ...o, call: 5 }, 'call'],
+    [{ ...o, items: [] }, 'items'],
+    [{ ...o, items: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 0 }] }, 'items[1].qty'],
+    [{ ...o, items: [{ sku: 'A', qty: 1001 }] }, 'items[0].qty'],
+    [{ ...o, items: [{ qty: 1 }] }, 'items[0].sku'],
+    [{ ...o, items: [{ sku: 'A', qty: 1, price: 3.5 }] }, 'items[0].price'],
+    [{ ...o, customer: undefined }, 'customer'],
+    [{ ...o, customer: { name: 'A' } }, 'customer.email'],
+    [{ ...o, customer: { name: 'A', email: 'no-at-sign' } }, 'customer.email'],
+    [{ ...o, customer: { email: 'a@b.example' } }, 'customer.name'],
+    [{ ...o, reps: [1] }, 'reps[0]'],
+    [{ ...o, extra: true }, 'extra'],
+  ];
+  await withServer(async (srv) => {
+    const gw = await startGateway('orders-bad', gwGroups(srv, dbFile('orders-bad')));
+    try {
+      const before = await admin(gw);
+      for (const [body, field] of bad) {
+        const r = await submit(gw, body);
+        assert(r.status === 400 && r.json && r.json.error === 'bad-order' &&
+          r.json.field === field && r.json.message,
+        `${JSON.stringify(body).slice(0, 80)}: 400 field "${field}" (${r.status} ${r.text})`);
+      }
+      let r = await submit(gw, order(1), { 'Idempotency-Key': 'has space' });
+      assert(r.status === 400 && r.json.field === 'Idempotency-Key', `bad key (${r.text})`);
+      r = await submit(gw, JSON.stringify({ ...o, pad: 'x'.repeat(70000) }));
+      assert(r.status === 413, `too large: 413 (${r.status})`);
+      const res = await fetch(`${gw.url}/api/v1/orders`);
+      assert(res.status === 405, `GET: 405 (${res.status})`);
+      const after = await admin(gw);
+      assert(after.length === before.length && after.length === 0,
+        `nothing stored (${after.length})`);
+      await sleep(500);
+      assert(srv.raw.length === 0, 'nothing delivered');
+    } finally {
+      await stopGateway(gw);
+    }
+  });
+}
+
+// (e) admin lists the order pending, then delivered; metrics count it.
+async function adminStates() {
+  await withServer(async (srv) => {
+    await srv.stop();
+    const gw = await startGateway('orders-admin', gwGroups(srv, dbFile('orders-admin')));
+    try {
+      const r = await submit(gw, order(3));
+      const id = r.json.order;
+      let p = await admin(gw, 'pending');
+      assert(p.length === 1 && p[0].id === id && p[0].state === 'pending' &&
+        p[0].store === 'shop' && p[0].created > 0 && p[0].delivered === 0,
+      `pending listed (${JSON.stringify(p)})`);
+      assert((await admin(gw, 'delivered')).length === 0, 'none delivered yet');
+      await srv.start();
+      await waitFor(async () => (await admin(gw, 'delivered')).some((o) => o.id === id),
+        8000, 'listed as delivered');
+      p = await admin(gw, 'pending');
+      assert(p.length === 0, 'no longer pending');
+      const res = await fetch(`${gw.url}/api/v1/admin/orders?state=bogus`);
+      assert(res.status === 400, `bad state: 400 (${res.status})`);
+      const m = await (await fetch(`${gw.url}/metrics`)).text();
+      assert(/storegw_orders_total\{state="delivered"\} 1\n/.test(m) &&
+        /storegw_orders_outbox\{state="pending"\} 0\n/.test(m), 'metrics');
+    } finally {
+      await stopGateway(gw);
+    }
+  });
+}
+
+// The order server refuses an order for good (422): failed, not retried.
+async function refusedForGood() {
+  await withServer(async (srv) => {
+    srv.status = 422;
+    const gw = await startGateway('orders-422', gwGroups(srv, dbFile('orders-422')));
+    try {
+      const r = await submit(gw, order(4));
+      await waitFor(async () => (await admin(gw, 'failed')).some((o) => o.id === r.json.order &&
+        o.last_status === 422), 5000, 'listed as failed');
+      await sleep(2500);
+      assert(srv.raw.length === 1, `not retried (${srv.raw.length})`);
+    } finally {
+      await stopGateway(gw);
+    }
+  });
+}
+
+// orders.url "": 503 with a clear JSON error.
+async function disabled() {
+  const gw = await startGateway('orders-off', { stores: [{ id: 'shop', secret: SECRET }] });
+  try {
+    const r = await submit(gw, order(1));
+    assert(r.status === 503 && r.json.error === 'orders-disabled', `503 (${r.text})`);
+  } finally {
+    await stopGateway(gw);
+  }
+}
+
+module.exports = [
+  { name: 'delivered_once', fn: deliveredOnce, timeout: 30000 },
+  { name: 'outage_and_restart', fn: outageAndRestart, timeout: 60000 },
+  { name: 'hundred_concurrent', fn: hundredConcurrent, timeout: 60000 },
+  { name: 'malformed', fn: malformed, timeout: 30000 },
+  { name: 'admin_states', fn: adminStates, timeout: 30000 },
+  { name: 'refused_for_good', fn: refusedForGood, timeout: 30000 },
+  { name: 'disabled', fn: disabled, timeout: 20000 },
+];

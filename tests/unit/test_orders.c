@@ -1,0 +1,567 @@
+/* Unit tests: order validation, idempotency, backoff, the SQLite outbox. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <re.h>
+#include "gw/gw.h"
+#include "test.h"
+
+#define SECRET "orders-secret-0123456789abcdef-0123456789"
+
+static int stores_new(struct sg_stores **sp)
+{
+	struct sg_store_conf c;
+
+	sg_store_conf_defaults(&c);
+	str_ncpy(c.id, "shop", sizeof(c.id));
+	str_ncpy(c.secret, SECRET, sizeof(c.secret));
+	c.secret_len = strlen(SECRET);
+	return sg_stores_alloc(sp, &c, 1);
+}
+
+#define GOOD_ITEMS "\"items\":[{\"sku\":\"A-1\",\"qty\":2,\"price\":\"9.90\"}]"
+#define GOOD_CUST  "\"customer\":{\"name\":\"Ann\",\"email\":\"ann@x.example\"}"
+
+/* Each: a body and the field the 400 must name. */
+static const struct {
+	const char *json, *field;
+} bad_orders[] = {
+	{"", ""},
+	{"[1,2]", ""},
+	{"nope", ""},
+	{"{\"store\":\"shop\",", ""},
+	{"{" GOOD_ITEMS "," GOOD_CUST "}", "store"},
+	{"{\"store\":5," GOOD_ITEMS "," GOOD_CUST "}", "store"},
+	{"{\"store\":\"\"," GOOD_ITEMS "," GOOD_CUST "}", "store"},
+	{"{\"store\":\"other\"," GOOD_ITEMS "," GOOD_CUST "}", "store"},
+	{"{\"store\":\"shop\",\"call\":7," GOOD_ITEMS "," GOOD_CUST "}",
+	 "call"},
+	{"{\"store\":\"shop\"," GOOD_CUST "}", "items"},
+	{"{\"store\":\"shop\",\"items\":{}," GOOD_CUST "}", "items"},
+	{"{\"store\":\"shop\",\"items\":[]," GOOD_CUST "}", "items"},
+	{"{\"store\":\"shop\",\"items\":[5]," GOOD_CUST "}", "items[0]"},
+	{"{\"store\":\"shop\",\"items\":[{\"qty\":1}]," GOOD_CUST "}",
+	 "items[0].sku"},
+	{"{\"store\":\"shop\",\"items\":[{\"sku\":\"a\",\"qty\":1},"
+	 "{\"sku\":\"b\",\"qty\":0}]," GOOD_CUST "}", "items[1].qty"},
+	{"{\"store\":\"shop\",\"items\":[{\"sku\":\"a\",\"qty\":1001}],"
+	 GOOD_CUST "}", "items[0].qty"},
+	{"{\"store\":\"shop\",\"items\":[{\"sku\":\"a\",\"qty\":1.5}],"
+	 GOOD_CUST "}", "items[0].qty"},
+	{"{\"store\":\"shop\",\"items\":[{\"sku\":\"a\",\"qty\":\"2\"}],"
+	 GOOD_CUST "}", "items[0].qty"},
+	{"{\"store\":\"shop\",\"items\":[{\"sku\":\"a\"}]," GOOD_CUST "}",
+	 "items[0].qty"},
+	{"{\"store\":\"shop\",\"items\":[{\"sku\":\"a\",\"qty\":1,"
+	 "\"price\":9.9}]," GOOD_CUST "}", "items[0].price"},
+	{"{\"store\":\"shop\",\"items\":[{\"sku\":\"a\",\"qty\":1,"
+	 "\"price\":\"1,50\"}]," GOOD_CUST "}", "items[0].price"},
+	{"{\"store\":\"shop\",\"items\":[{\"sku\":\"a\",\"qty\":1,"
+	 "\"colour\":\"red\"}]," GOOD_CUST "}", "items[0].colour"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS "}", "customer"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS ",\"customer\":\"Ann\"}",
+	 "customer"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS ",\"customer\":{\"email\":"
+	 "\"a@b.c\"}}", "customer.name"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS ",\"customer\":{\"name\":\"A\"}}",
+	 "customer.email"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS ",\"customer\":{\"name\":\"A\","
+	 "\"email\":\"not-an-address\"}}", "customer.email"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS ",\"customer\":{\"name\":\"A\","
+	 "\"email\":\"a@b\"}}", "customer.email"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS ",\"customer\":{\"name\":\"A\","
+	 "\"email\":\"a@b.c\",\"phone\":\"call me\"}}", "customer.phone"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS ",\"customer\":{\"name\":\"A\","
+	 "\"email\":\"a@b.c\",\"address\":7}}", "customer.address"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS ",\"customer\":{\"name\":\"A\\n\","
+	 "\"email\":\"a@b.c\"}}", "customer.name"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS ",\"customer\":{\"name\":\"A\","
+	 "\"emial\":\"a@b.c\"}}", "customer.emial"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS "," GOOD_CUST ",\"reps\":\"bob\"}",
+	 "reps"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS "," GOOD_CUST ",\"reps\":[\"bob\","
+	 "3]}", "reps[1]"},
+	{"{\"store\":\"shop\"," GOOD_ITEMS "," GOOD_CUST ",\"coupon\":\"X\"}",
+	 "coupon"},
+};
+
+static int test_validation(void)
+{
+	struct sg_stores *stores = NULL;
+	size_t i;
+	int err = stores_new(&stores);
+
+	TEST_EQ(err, 0);
+	for (i = 0; i < sizeof(bad_orders) / sizeof(bad_orders[0]); i++) {
+		struct sg_order_err e;
+		char *canon = NULL, *store = NULL;
+		int rc = sg_order_parse(&canon, &store, bad_orders[i].json,
+					strlen(bad_orders[i].json), stores,
+					&e);
+
+		if (rc != EBADMSG || strcmp(e.field, bad_orders[i].field) ||
+		    !e.message[0] || canon || store) {
+			char m[400];
+
+			snprintf(m, sizeof(m), "bad_orders[%zu] (%s): rc %d "
+				 "field \"%s\" want \"%s\"", i,
+				 bad_orders[i].json, rc, e.field,
+				 bad_orders[i].field);
+			sg_test_fail(__FILE__, __LINE__, m);
+			mem_deref(canon);
+			mem_deref(store);
+			mem_deref(stores);
+			return EINVAL;
+		}
+	}
+	mem_deref(stores);
+	return 0;
+}
+
+static int test_canonical(void)
+{
+	const char *a = "{\"store\":\"shop\",\"call\":\"c1\",\"items\":["
+		"{\"sku\":\"A-1\",\"qty\":2,\"price\":\"9.90\"},"
+		"{\"sku\":\"B\",\"qty\":1}],\"customer\":{\"name\":\"Ann \\\""
+		"Q\\\"\",\"email\":\"ann@x.example\",\"phone\":\"+49 30 1\"},"
+		"\"reps\":[\"bob\"]}";
+	/* the same order: other key order, white space */
+	const char *b = " {\"reps\":[\"bob\"], \"customer\":{\"phone\":"
+		"\"+49 30 1\",\"email\":\"ann@x.example\",\"name\":\"Ann \\\""
+		"Q\\\"\"},\n\"items\":[{\"price\":\"9.90\",\"qty\":2,\"sku\":"
+		"\"A-1\"},{\"qty\":1,\"sku\":\"B\"}],\"call\":\"c1\","
+		"\"store\":\"shop\"}";
+	struct sg_stores *stores = NULL;
+	char *ca = NULL, *cb = NULL, *sa = NULL, *sb = NULL;
+	struct sg_order_err e;
+	int err;
+
+	TEST_EQ(stores_new(&stores), 0);
+	err = sg_order_parse(&ca, &sa, a, strlen(a), stores, &e);
+	if (!err)
+		err = sg_order_parse(&cb, &sb, b, strlen(b), stores, &e);
+	if (!err && (strcmp(ca, cb) || strcmp(sa, "shop") ||
+		     strcmp(ca, "{\"store\":\"shop\",\"call\":\"c1\",\"items\":"
+			    "[{\"sku\":\"A-1\",\"qty\":2,\"price\":\"9.90\"},"
+			    "{\"sku\":\"B\",\"qty\":1}],\"customer\":{\"name\":"
+			    "\"Ann \\\"Q\\\"\",\"email\":\"ann@x.example\","
+			    "\"phone\":\"+49 30 1\"},\"reps\":[\"bob\"]}"))) {
+		sg_test_fail(__FILE__, __LINE__, ca);
+		err = EINVAL;
+	}
+	mem_deref(ca);
+	mem_deref(cb);
+	mem_deref(sa);
+	mem_deref(sb);
+	mem_deref(stores);
+	return err;
+}
+
+static int test_backoff(void)
+{
+	/* retry_min 1 s, retry_max 300 s: 1, 2, 4 ... 256, then 300 */
+	static const uint64_t want[] = {1000, 2000, 4000, 8000, 16000, 32000,
+		64000, 128000, 256000, 300000, 300000, 300000};
+	unsigned a;
+
+	for (a = 0; a < sizeof(want) / sizeof(want[0]); a++) {
+		uint64_t lo = sg_orders_backoff_ms(1, 300, a, 999);
+		uint64_t hi = sg_orders_backoff_ms(1, 300, a, 0);
+
+		TEST_EQ(hi, want[a]);
+		TEST_ASSERT(lo > want[a] * 3 / 4 && lo <= want[a]);
+		TEST_ASSERT(lo < hi);
+	}
+	/* never above the cap, even for absurd attempt counts */
+	TEST_EQ(sg_orders_backoff_ms(5, 60, 1000000, 0), 60000);
+	TEST_EQ(sg_orders_backoff_ms(5, 60, 0, 0), 5000);
+	TEST_EQ(sg_orders_backoff_ms(7, 3, 0, 0), 3000);
+	return 0;
+}
+
+static char dir[64];
+static char dbpath[96];
+
+static int tmp_db(void)
+{
+	str_ncpy(dir, "/tmp/sg-orders-XXXXXX", sizeof(dir));
+	if (!mkdtemp(dir))
+		return errno;
+	re_snprintf(dbpath, sizeof(dbpath), "%s/o.db", dir);
+	return 0;
+}
+
+static void tmp_db_rm(void)
+{
+	char p[128];
+
+	unlink(dbpath);
+	re_snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	re_snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+	rmdir(dir);
+}
+
+static int outbox_body(void)
+{
+	struct sg_outbox *ob = NULL;
+	struct sg_order_row rows[4], r;
+	const char *skip[1];
+	char id[SG_ORDER_ID_LEN + 1], *body = NULL;
+	bool dup, same;
+	int64_t next, created;
+	int n;
+
+	TEST_EQ(sg_outbox_open(&ob, dbpath), 0);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_PENDING), 0);
+
+	str_ncpy(id, "00000000000000000000000000000001", sizeof(id));
+	TEST_EQ(sg_outbox_insert(ob, id, "shop", "{\"a\":1}", "k1", 1000,
+				 &dup, &same), 0);
+	TEST_ASSERT(!dup);
+	/* the same client key: no second row, the first id back */
+	str_ncpy(id, "00000000000000000000000000000002", sizeof(id));
+	TEST_EQ(sg_outbox_insert(ob, id, "shop", "{\"a\":1}", "k1", 1001,
+				 &dup, &same), 0);
+	TEST_ASSERT(dup && same);
+	TEST_STREQ(id, "00000000000000000000000000000001");
+	str_ncpy(id, "00000000000000000000000000000003", sizeof(id));
+	TEST_EQ(sg_outbox_insert(ob, id, "shop", "{\"a\":2}", "k1", 1002,
+				 &dup, &same), 0);
+	TEST_ASSERT(dup && !same);
+	/* the key is per store; no key never dedupes */
+	str_ncpy(id, "00000000000000000000000000000004", sizeof(id));
+	TEST_EQ(sg_outbox_insert(ob, id, "other", "{\"a\":1}", "k1", 2000,
+				 &dup, &same), 0);
+	TEST_ASSERT(!dup);
+	str_ncpy(id, "00000000000000000000000000000005", sizeof(id));
+	TEST_EQ(sg_outbox_insert(ob, id, "shop", "{\"b\":1}", NULL, 3000,
+				 &dup, &same), 0);
+	TEST_ASSERT(!dup);
+	/* a second row with an existing id: refused, nothing written */
+	TEST_ASSERT(sg_outbox_insert(ob, id, "shop", "{\"c\":1}", NULL, 4000,
+				     &dup, &same) != 0);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_PENDING), 3);
+
+	n = sg_outbox_due(ob, 2500, NULL, 0, rows, 4);
+	TEST_EQ(n, 2);
+	TEST_STREQ(rows[0].id, "00000000000000000000000000000001");
+	TEST_STREQ(rows[1].id, "00000000000000000000000000000004");
+	skip[0] = rows[0].id;
+	n = sg_outbox_due(ob, 9000, skip, 1, rows, 4);
+	TEST_EQ(n, 2);
+	TEST_STREQ(rows[0].id, "00000000000000000000000000000004");
+
+	TEST_EQ(sg_outbox_delivered(ob, "00000000000000000000000000000001",
+				    5000, 201), 0);
+	TEST_EQ(sg_outbox_failed(ob, "00000000000000000000000000000004", 422),
+		0);
+	TEST_EQ(sg_outbox_retry(ob, "00000000000000000000000000000005", 1,
+				7000, 503), 0);
+	/* a delivered row is not touched again */
+	TEST_EQ(sg_outbox_retry(ob, "00000000000000000000000000000001", 1,
+				7000, 503), ENOENT);
+	TEST_EQ(sg_outbox_next_due(ob, NULL, 0, &next), 0);
+	TEST_EQ(next, 7000);
+	ob = mem_deref(ob);
+
+	/* reopened: every row as it was left */
+	TEST_EQ(sg_outbox_open(&ob, dbpath), 0);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_PENDING), 1);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_DELIVERED), 1);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_FAILED), 1);
+	TEST_EQ(sg_outbox_get(ob, "00000000000000000000000000000001", &r), 0);
+	TEST_EQ(r.state, SG_ORDER_DELIVERED);
+	TEST_EQ(r.delivered, 5000);
+	TEST_EQ(r.attempts, 1);
+	TEST_EQ(r.last_status, 201);
+	TEST_EQ(sg_outbox_get(ob, "00000000000000000000000000000004", &r), 0);
+	TEST_EQ(r.state, SG_ORDER_FAILED);
+	TEST_EQ(r.last_status, 422);
+	TEST_EQ(sg_outbox_get(ob, "00000000000000000000000000000005", &r), 0);
+	TEST_EQ(r.state, SG_ORDER_PENDING);
+	TEST_EQ(r.attempts, 1);
+	TEST_EQ(r.next_attempt, 7000);
+	TEST_EQ(sg_outbox_due(ob, 6999, NULL, 0, rows, 4), 0);
+	TEST_EQ(sg_outbox_due(ob, 7000, NULL, 0, rows, 4), 1);
+	TEST_EQ(sg_outbox_body(ob, "00000000000000000000000000000005", &body,
+			       &created), 0);
+	TEST_STREQ(body, "{\"b\":1}");
+	TEST_EQ(created, 3000);
+	body = mem_deref(body);
+	TEST_EQ(sg_outbox_get(ob, "00000000000000000000000000000009", &r),
+		ENOENT);
+	mem_deref(ob);
+	return 0;
+}
+
+static int test_outbox(void)
+{
+	int err = tmp_db();
+
+	if (err)
+		return err;
+	err = outbox_body();
+	tmp_db_rm();
+	return err;
+}
+
+static int test_outbox_bad_path(void)
+{
+	struct sg_outbox *ob = NULL;
+
+	TEST_ASSERT(sg_outbox_open(&ob, "/nonexistent-dir/x/o.db") != 0);
+	TEST_ASSERT(ob == NULL);
+	return 0;
+}
+
+static int test_url(void)
+{
+	char host[64], path[64];
+	struct sa sa;
+
+	TEST_EQ(sg_orders_url_parse("http://127.0.0.1:8081/orders", &sa, host,
+				    sizeof(host), path, sizeof(path)), 0);
+	TEST_EQ(sa_port(&sa), 8081);
+	TEST_STREQ(host, "127.0.0.1:8081");
+	TEST_STREQ(path, "/orders");
+	TEST_EQ(sg_orders_url_parse("http://[::1]", &sa, host, sizeof(host),
+				    path, sizeof(path)), 0);
+	TEST_EQ(sa_port(&sa), 80);
+	TEST_EQ(sa_af(&sa), AF_INET6);
+	TEST_STREQ(path, "/");
+	TEST_EQ(sg_orders_url_parse("http://localhost:9/x?y=1", &sa, host,
+				    sizeof(host), path, sizeof(path)), 0);
+	TEST_STREQ(path, "/x?y=1");
+	TEST_EQ(sg_orders_url_parse("https://127.0.0.1/", &sa, host,
+				    sizeof(host), path, sizeof(path)), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://shop.example/", &sa, host,
+				    sizeof(host), path, sizeof(path)), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://127.0.0.1:0/", &sa, host,
+				    sizeof(host), path, sizeof(path)), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://127.0.0.1:99999/", &sa, host,
+				    sizeof(host), path, sizeof(path)), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http:///x", &sa, host, sizeof(host),
+				    path, sizeof(path)), EINVAL);
+	return 0;
+}
+
+static int expect_conf(const char *text, const char *want)
+{
+	struct sg_conf c;
+	char err[512] = "";
+
+	TEST_EQ(sg_conf_load(&c, "t.conf", text, err, sizeof(err)), EINVAL);
+	if (!strstr(err, want)) {
+		sg_test_fail(__FILE__, __LINE__, err);
+		return EINVAL;
+	}
+	return 0;
+}
+
+static int test_conf(void)
+{
+	struct sg_conf c;
+	char err[512];
+	const struct sg_conf_key *k;
+	char *text;
+	size_t len;
+
+	sg_conf_defaults(&c);
+	TEST_STREQ(c.orders.url, "");
+	TEST_STREQ(c.orders.db, "storegw-orders.db");
+	TEST_EQ(c.orders.retry_min_s, 1);
+	TEST_EQ(c.orders.retry_max_s, 300);
+	TEST_EQ(c.orders.timeout_s, 10);
+	TEST_EQ(c.orders.max_body, 65536);
+	TEST_EQ(c.orders.max_pending, 100000);
+
+	TEST_EQ(sg_conf_load(&c, "t.conf", "orders: { url = \"http://127.0.0"
+			     ".1:9000/o\"; db = \"/tmp/x.db\"; retry_max_s = 2;"
+			     " };\n", err, sizeof(err)), 0);
+	TEST_STREQ(c.orders.url, "http://127.0.0.1:9000/o");
+	TEST_EQ(c.orders.retry_max_s, 2);
+
+	if (expect_conf("orders: {\n url = \"https://x/\";\n};\n",
+			"t.conf:2: orders.url: \"https://x/\" is not") ||
+	    expect_conf("orders: {\n retry_min_s = 10;\n retry_max_s = 5;\n"
+			"};\n", "t.conf:3: orders.retry_max_s: 5 is below "
+			"retry_min_s 10") ||
+	    expect_conf("orders: {\n max_body = 10;\n};\n",
+			"t.conf:2: orders.max_body: 10 is out of range") ||
+	    expect_conf("orders: {\n db = \"\";\n};\n",
+			"t.conf:2: orders.db: must name a file") ||
+	    expect_conf("orders: {\n urll = \"\";\n};\n",
+			"t.conf:2: unknown key 'orders.urll'"))
+		return EINVAL;
+
+	/* etc/storegw.conf documents every key */
+	text = sg_test_read_file(SG_SRCDIR "/etc/storegw.conf", &len);
+	TEST_ASSERT(text != NULL);
+	for (k = sg_orders_conf_keys; k->name; k++) {
+		char pat[96];
+
+		snprintf(pat, sizeof(pat), "\n  %s = ", k->name);
+		if (!strstr(text, "\norders:\n{\n") || !strstr(text, pat) ||
+		    !k->doc || !*k->doc) {
+			free(text);
+			sg_test_fail(__FILE__, __LINE__, k->name);
+			return EINVAL;
+		}
+	}
+	free(text);
+	return 0;
+}
+
+/* ---- the HTTP POST client against a libre TCP server ---------------------- */
+
+struct srv {
+	struct tcp_sock *ts;
+	struct tcp_conn *tc;
+	struct mbuf *got;
+	const char *answer;     /* NULL: accept and say nothing */
+	int err, status;
+	bool done;
+};
+
+static void srv_recv(struct mbuf *mb, void *arg)
+{
+	struct srv *s = arg;
+	struct mbuf *out;
+
+	(void)mbuf_write_mem(s->got, mbuf_buf(mb), mbuf_get_left(mb));
+	if (!s->answer || !memmem(s->got->buf, s->got->end, "{\"x\":1}", 7))
+		return;
+	out = mbuf_alloc(128);
+	if (!out)
+		return;
+	(void)mbuf_write_str(out, s->answer);
+	out->pos = 0;
+	(void)tcp_send(s->tc, out);
+	mem_deref(out);
+	s->answer = NULL;
+}
+
+static void srv_close(int err, void *arg)
+{
+	struct srv *s = arg;
+
+	(void)err;
+	s->tc = mem_deref(s->tc);
+}
+
+static void srv_conn(const struct sa *peer, void *arg)
+{
+	struct srv *s = arg;
+
+	(void)peer;
+	if (s->tc || tcp_accept(&s->tc, s->ts, NULL, srv_recv, srv_close, s))
+		tcp_reject(s->ts);
+}
+
+static void post_done(int err, int status, void *arg)
+{
+	struct srv *s = arg;
+
+	s->err = err;
+	s->status = status;
+	s->done = true;
+	re_cancel();
+}
+
+static int post_once(const char *answer, unsigned timeout_ms, bool listen,
+		     int *errp, int *statusp, struct mbuf **gotp)
+{
+	struct srv s;
+	struct sg_httppost *p = NULL;
+	struct sa la;
+	char url[64];
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	s.answer = answer;
+	s.got = mbuf_alloc(512);
+	if (!s.got)
+		return ENOMEM;
+	sa_set_str(&la, "127.0.0.1", 0);
+	err = tcp_listen(&s.ts, &la, srv_conn, &s);
+	if (!err)
+		err = tcp_sock_local_get(s.ts, &la);
+	if (err)
+		goto out;
+	if (!listen)            /* a port nobody listens on */
+		s.ts = mem_deref(s.ts);
+	re_snprintf(url, sizeof(url), "http://127.0.0.1:%u/orders",
+		    sa_port(&la));
+	err = sg_httppost_start(&p, url, "key-1", "{\"x\":1}", timeout_ms,
+				post_done, &s);
+	if (err)
+		goto out;
+	err = re_main(NULL);
+	if (!s.done)
+		err = ETIMEDOUT;
+	*errp = s.err;
+	*statusp = s.status;
+ out:
+	mem_deref(p);
+	mem_deref(s.tc);
+	mem_deref(s.ts);
+	if (!err && gotp)
+		*gotp = s.got;
+	else
+		mem_deref(s.got);
+	return err;
+}
+
+static int test_httppost(void)
+{
+	struct mbuf *got = NULL;
+	int err, status;
+	char *req;
+
+	TEST_EQ(post_once("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
+			  2000, true, &err, &status, &got), 0);
+	TEST_EQ(err, 0);
+	TEST_EQ(status, 201);
+	req = mem_zalloc(got->end + 1, NULL);
+	if (req)
+		memcpy(req, got->buf, got->end);
+	mem_deref(got);
+	TEST_ASSERT(req != NULL);
+	err = !strstr(req, "POST /orders HTTP/1.1\r\n") ||
+		!strstr(req, "\r\nIdempotency-Key: key-1\r\n") ||
+		!strstr(req, "\r\nContent-Type: application/json\r\n") ||
+		!strstr(req, "\r\nContent-Length: 7\r\n") ||
+		!strstr(req, "\r\n\r\n{\"x\":1}");
+	mem_deref(req);
+	TEST_EQ(err, 0);
+
+	TEST_EQ(post_once("HTTP/1.0 503 Busy\r\n\r\n", 2000, true, &err,
+			  &status, NULL), 0);
+	TEST_EQ(err, 0);
+	TEST_EQ(status, 503);
+	TEST_EQ(post_once("garbage\r\n\r\n", 2000, true, &err, &status, NULL),
+		0);
+	TEST_EQ(err, EPROTO);
+	/* the server says nothing: the attempt's timeout */
+	TEST_EQ(post_once(NULL, 200, true, &err, &status, NULL), 0);
+	TEST_EQ(err, ETIMEDOUT);
+	TEST_EQ(post_once(NULL, 2000, false, &err, &status, NULL), 0);
+	TEST_ASSERT(err != 0);
+	TEST_EQ(status, 0);
+	return 0;
+}
+
+const struct sg_test sg_tests_orders[] = {
+	{"validation", test_validation},
+	{"canonical", test_canonical},
+	{"backoff", test_backoff},
+	{"outbox", test_outbox},
+	{"outbox_bad_path", test_outbox_bad_path},
+	{"url", test_url},
+	{"conf", test_conf},
+	{"httppost", test_httppost},
+	{NULL, NULL},
+};
