@@ -1,7 +1,8 @@
 // Generic NACK (RFC 4585 6.2.1) answered from the gateway's send history,
 // under real loss: storegw and Chromium run in a network namespace made
 // here, where iptables drops 5% of the UDP leaving the gateway's media
-// ports (loopback inside that namespace; nothing reaches the host's).
+// ports (loopback inside that namespace; nothing reaches the host's) once
+// video flows (a lossy DTLS handshake would only make set-up flaky).
 // The control run has media.nack_history = 0.
 'use strict';
 const { execFileSync } = require('child_process');
@@ -24,8 +25,7 @@ function nsUp() {
   sh('ip', 'netns', 'add', NS);
   try {
     inNs('ip', 'link', 'set', 'lo', 'up');
-    inNs(IPT, '-A', 'OUTPUT', '-p', 'udp', '--sport', `${PMIN}:${PMAX}`,
-      '-m', 'statistic', '--mode', 'random', '--probability', String(LOSS), '-j', 'DROP');
+    inNs(IPT, '-L', 'OUTPUT', '-n');
   } catch (e) {
     nsDown();
     throw e;
@@ -36,9 +36,15 @@ function nsDown() {
   try { sh('ip', 'netns', 'del', NS); } catch (e) { /* not there */ }
 }
 
-// packets the loss rule dropped since the last call (then zeroed)
-function dropped() {
-  const out = inNs(IPT, '-L', 'OUTPUT', '-v', '-n', '-x', '-Z');
+function lossStart() {
+  inNs(IPT, '-A', 'OUTPUT', '-p', 'udp', '--sport', `${PMIN}:${PMAX}`,
+    '-m', 'statistic', '--mode', 'random', '--probability', String(LOSS), '-j', 'DROP');
+}
+
+// packets the loss rule dropped; the rule goes
+function lossStop() {
+  const out = inNs(IPT, '-L', 'OUTPUT', '-v', '-n', '-x');
+  inNs(IPT, '-F', 'OUTPUT');
   const m = /^\s*(\d+)\s+\d+\s+DROP/m.exec(out);
   return m ? Number(m[1]) : 0;
 }
@@ -80,7 +86,7 @@ async function run(browser, label, history) {
     });
     await waitFor(() => page.evaluate(async () =>
       (await sg.stats('n1')).video.framesDecoded > 0), 20000, 'first video frame');
-    dropped();
+    lossStart();
     await sleep(SECONDS * 1000);
     const br = await page.evaluate(async () => {
       const r = {};
@@ -93,7 +99,7 @@ async function run(browser, label, history) {
       });
       return r;
     });
-    const drops = dropped();
+    const drops = lossStop();
     const adm = await page.evaluate(async () =>
       (await (await fetch('/api/v1/admin/calls')).json()).calls[0]);
     // totals: the ended call's counters reach /metrics
@@ -117,6 +123,7 @@ async function run(browser, label, history) {
       `rtx_miss ${adm.rtx_miss}, rtx_limited ${adm.rtx_limited}`);
     return { br, adm, drops, lossPct, metrics, log: gw.log() };
   } finally {
+    lossStop();
     await ctx.close();
     const r = await stopGateway(gw);
     assert(r.code === 0, `storegw exit code 0 on SIGTERM (got ${r.code}/${r.sig})`);
