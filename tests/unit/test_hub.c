@@ -624,13 +624,13 @@ static int test_switch_h264(void)
 }
 
 /* Two calls on one source, same codec and size: encoded once. */
-static int test_fanout(void)
+static int fanout_case(enum sg_vcodec_id codec)
 {
 	struct sg_hub_synvideo_conf vc = {.name = "A", .rgb = 0x808080,
 					  .width = W, .height = H};
 	struct sg_hub_output_conf oc = {
-		.kind = SG_HUB_SRC_VIDEO, .pt = 96, .vcodec = SG_VCODEC_VP8,
-		.width = W, .height = H, .bitrate = 300000,
+		.kind = SG_HUB_SRC_VIDEO, .pt = 96, .vcodec = codec,
+		.h264_mode = 1, .width = W, .height = H, .bitrate = 300000,
 	};
 	struct sg_hub_source *a = NULL;
 	struct sg_hub_matrix *m = NULL;
@@ -646,13 +646,13 @@ static int test_fanout(void)
 	memset(&r2, 0, sizeof(r2));
 	memset(&r3, 0, sizeof(r3));
 	memset(&r4, 0, sizeof(r4));
-	err = rx_init(&r1, SG_VCODEC_VP8);
+	err = rx_init(&r1, codec);
 	if (!err)
-		err = rx_init(&r2, SG_VCODEC_VP8);
+		err = rx_init(&r2, codec);
 	if (!err)
-		err = rx_init(&r3, SG_VCODEC_VP8);
+		err = rx_init(&r3, codec);
 	if (!err)
-		err = rx_init(&r4, SG_VCODEC_VP8);
+		err = rx_init(&r4, codec);
 	if (err || !buf)
 		goto out;
 	img_init(&img, buf, W, H);
@@ -742,6 +742,17 @@ static int test_fanout(void)
 	rx_close(&r3);
 	rx_close(&r4);
 	return err;
+}
+
+static int test_fanout_vp8(void)
+{
+	return fanout_case(SG_VCODEC_VP8);
+}
+
+/* the late joiner's fresh decoder needs SPS/PPS with the forced IDR */
+static int test_fanout_h264(void)
+{
+	return fanout_case(SG_VCODEC_H264);
 }
 
 /* Audio: PCMU from a 48 kHz tone; a switch keeps seq/ts, sets M. */
@@ -868,7 +879,8 @@ const struct sg_test sg_tests_hub[] = {
 	{"v4l2_missing", test_v4l2_missing},
 	{"switch_vp8", test_switch_vp8},
 	{"switch_h264", test_switch_h264},
-	{"fanout", test_fanout},
+	{"fanout_vp8", test_fanout_vp8},
+	{"fanout_h264", test_fanout_h264},
 	{"audio", test_audio},
 	{NULL, NULL},
 };
