@@ -285,6 +285,30 @@ async function refusedForGood() {
   });
 }
 
+// orders.max_pending undelivered: new orders get 503, the first ones stay.
+async function outboxFull() {
+  await withServer(async (srv) => {
+    await srv.stop();
+    const gw = await startGateway('orders-full',
+      gwGroups(srv, dbFile('orders-full'), { max_pending: 2 }));
+    try {
+      const a = await submit(gw, order(1));
+      const b = await submit(gw, order(2));
+      const c = await submit(gw, order(3));
+      assert(a.status === 201 && b.status === 201, 'two accepted');
+      assert(c.status === 503 && c.json.error === 'outbox-full', `third: 503 (${c.text})`);
+      const p = await admin(gw, 'pending');
+      assert(p.length === 2, `two pending (${p.length})`);
+      await srv.start();
+      await waitFor(async () => (await admin(gw, 'delivered')).length === 2, 8000, 'both delivered');
+      const d = await submit(gw, order(4));
+      assert(d.status === 201, `room again (${d.text})`);
+    } finally {
+      await stopGateway(gw);
+    }
+  });
+}
+
 // orders.url "": 503 with a clear JSON error.
 async function disabled() {
   const gw = await startGateway('orders-off', { stores: [{ id: 'shop', secret: SECRET }] });
@@ -303,5 +327,6 @@ module.exports = [
   { name: 'malformed', fn: malformed, timeout: 30000 },
   { name: 'admin_states', fn: adminStates, timeout: 30000 },
   { name: 'refused_for_good', fn: refusedForGood, timeout: 30000 },
+  { name: 'outbox_full', fn: outboxFull, timeout: 30000 },
   { name: 'disabled', fn: disabled, timeout: 20000 },
 ];
