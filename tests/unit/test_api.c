@@ -733,7 +733,11 @@ static int test_edge_http_once(void)
 	HTTP_CHECK("GET /healthz HTTP/1.1\r\n\r\n", "HTTP/1.1 200", "ok");
 	HTTP_CHECK("GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200", "text/html");
 	HTTP_CHECK("GET /index.html HTTP/1.1\r\n\r\n", "HTTP/1.1 200",
+		   "demo store");
+	HTTP_CHECK("GET /echo.html HTTP/1.1\r\n\r\n", "HTTP/1.1 200",
 		   "storegw echo test");
+	HTTP_CHECK("GET /store/product.html HTTP/1.1\r\n\r\n",
+		   "HTTP/1.1 200", "Northlight demo store");
 	HTTP_CHECK("GET /storegw.js HTTP/1.1\r\n\r\n", "HTTP/1.1 200",
 		   "text/javascript");
 	HTTP_CHECK("POST /index.html HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
@@ -767,7 +771,7 @@ static int test_edge_http_once(void)
 	(void)rmdir(dir);
 
 	sg_webrtc_edge_stats(t.e, &st);
-	TEST_EQ(st.http_requests, 13);
+	TEST_EQ(st.http_requests, 15);
 
 	/* no new connections after stop_accepting */
 	sg_webrtc_edge_stop_accepting(t.e);

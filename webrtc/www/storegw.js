@@ -126,6 +126,8 @@ form.send { display: flex; gap: 6px; }
 form.send input { flex: 1; min-width: 0; font: inherit; padding: 8px 10px; border: 1px solid #c4cad6; border-radius: 10px; min-height: 44px; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .again { align-self: flex-start; }
+.hints { margin: 12px 0 0; padding-left: 18px; color: #4a5263; font-size: 14px; display: flex; flex-direction: column; gap: 4px; }
+form.send[hidden] { display: none; }
 .again[hidden] { display: none; }
 @media (max-width: 600px) {
   .panel { inset: 0; width: auto; max-height: none; border-radius: 0; }
@@ -160,6 +162,11 @@ form.send input { flex: 1; min-width: 0; font: inherit; padding: 8px 10px; borde
         <button type="button" data-mode="audio" data-testid="mode-audio" aria-label="Audio call (microphone)">${svg('audio')}Audio</button>
         <button type="button" data-mode="video" data-testid="mode-video" aria-label="Video call (camera and microphone)">${svg('video')}Video</button>
       </div>
+      <ul class="hints">
+        <li><b>Chat</b>: type your questions, no microphone needed.</li>
+        <li><b>Audio</b>: talk using your microphone.</li>
+        <li><b>Video</b>: see the representative and the product; they see you too (you can turn your camera off).</li>
+      </ul>
     </div>
     <div class="stage" hidden>
       <video class="remote" autoplay playsinline aria-label="The representative's video"></video>
@@ -255,6 +262,7 @@ form.send input { flex: 1; min-width: 0; font: inherit; padding: 8px 10px; borde
       show(ui.keys, w.media !== 'chat');
       if (!inCall || w.media === 'chat') { show(ui.keypad, false); ui.keys.setAttribute('aria-expanded', 'false'); }
       show(ui.chat, inCall || (s === 'ended' && ui.log.children.length > 0));
+      show(ui.form, inCall);
       ui.input.disabled = s !== 'connected';
       ui.form.querySelector('button').disabled = s !== 'connected';
       show(ui.again, s === 'ended');

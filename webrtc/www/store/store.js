@@ -163,7 +163,7 @@
         list.appendChild(li);
       }
       total.textContent = c.length ? `Total ${money(sum)}` : 'Your cart is empty.';
-      form.hidden = !c.length && !result.dataset.order;
+      form.hidden = !c.length;
     }
 
     function clearErrors() {
