@@ -101,7 +101,7 @@ SG_TEST_OUT="$out/it-asan" SG_BUILDDIR="$top/build-asan" \
 step "asan log check" "$out/asan-scan.log" tests/scan-sanitizer-logs.sh \
 	"$out/it-asan"
 
-step "fuzzers" "$out/fuzz.log" tests/fuzz/run.sh "${SG_FUZZ_SECONDS:-30}"
+step "fuzzers" "$out/fuzz.log" tests/fuzz/run.sh "${SG_FUZZ_SECONDS:-20}"
 
 echo "== benchmarks (figures, not pass/fail)"
 make -C build -j"$jobs" bench 2>&1 | grep -v '^make' || echo "   benchmark failed to run"

@@ -21,6 +21,7 @@ dtmf:media/dtmf.c media/relay.c media/rtpleg.c media/demux.c media/rtp.c media/r
 aka:sip/milenage.c sip/aka.c $MEDIA
 vpkt:media/vpkt.c $MEDIA
 amr:media/amr.c $MEDIA
+order:gw/order.c gw/token.c gw/dialplan.c gw/store.c $MEDIA
 "
 rm -f "$out/results"
 echo "$targets" | while IFS=: read -r name srcs; do
