@@ -1,8 +1,23 @@
 /* GET /metrics (Prometheus text format) and the JSON admin API. */
+#include <malloc.h>
 #include <stddef.h>
 #include <string.h>
 #include <re.h>
 #include "gw/gw.h"
+
+/* glibc's malloc counts the heap; under AddressSanitizer its own
+ * allocator serves malloc and glibc's figures mean nothing */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33) && \
+	!defined(SANITIZED)
+#define HEAP_STATS 1
+#endif
 
 static bool allowed(const struct sg_conf *conf, const struct sa *peer)
 {
@@ -116,6 +131,12 @@ static int print_metrics(struct re_printf *pf, struct sg_app *app)
 	struct sg_webrtc_edge_stats es;
 	struct sg_app_stats st;
 	struct sg_webrtc_transport_stats m;
+#ifdef HEAP_STATS
+	/* glibc's view of the heap (every arena, every thread): what a leak
+	 * or a cache grows, unlike VmRSS, which also holds memory freed but
+	 * not yet given back to the kernel */
+	struct mallinfo2 mi = mallinfo2();
+#endif
 	int err = 0;
 
 	sg_app_stats(app, &st);
@@ -168,6 +189,13 @@ static int print_metrics(struct re_printf *pf, struct sg_app *app)
 	  "send history.", m.rtx_miss);
 	C("rtx_limited_total", "NACKed packets not re-sent: rate limit.",
 	  m.rtx_limited);
+#ifdef HEAP_STATS
+	G("heap_bytes", "Heap in use: bytes allocated and not yet freed "
+	  "(glibc mallinfo2 uordblks + hblkhd).", mi.uordblks + mi.hblkhd);
+	G("heap_arena_bytes", "Heap malloc holds from the system, in use "
+	  "or free (glibc mallinfo2 arena + hblkhd).",
+	  mi.arena + mi.hblkhd);
+#endif
 #undef G
 #undef C
 	return err | print_stores(pf, app) |
