@@ -133,7 +133,8 @@ static int free_pt(const struct sg_sdp_media *m,
 	return -1;
 }
 
-/* The formats we offer for transcoding on one m-line. */
+/* The formats we offer for transcoding on one m-line (kept as a PT and a
+ * table index: a call holds 16 m-lines' worth of them). */
 static void plan_xcodecs(struct sg_sdpmap_stream *s,
 			 const struct sg_sdp_media *m)
 {
@@ -144,7 +145,6 @@ static void plan_xcodecs(struct sg_sdpmap_stream *s,
 		return;
 	for (j = 0; j < sizeof(xcodecs) / sizeof(xcodecs[0]) &&
 		     s->xfmtc < SG_SDPMAP_MAX_X; j++) {
-		struct sg_sdp_fmt *f = &s->xfmtv[s->xfmtc];
 		int pt;
 
 		if (xcodecs[j].video != s->video ||
@@ -155,18 +155,25 @@ static void plan_xcodecs(struct sg_sdpmap_stream *s,
 			xcodecs[j].static_pt : free_pt(m, s);
 		if (pt < 0)
 			break;
-		memset(f, 0, sizeof(*f));
-		f->pt = (uint8_t)pt;
-		str_ncpy(f->name, xcodecs[j].name, sizeof(f->name));
-		f->clock_rate = xcodecs[j].rate;
-		f->channels = xcodecs[j].video ? 0 : 1;
-		str_ncpy(f->fmtp, xcodecs[j].fmtp, sizeof(f->fmtp));
-		if (xcodecs[j].video) {
-			str_ncpy(f->fb[0], "nack pli", sizeof(f->fb[0]));
-			str_ncpy(f->fb[1], "ccm fir", sizeof(f->fb[1]));
-			f->fbc = 2;
-		}
+		s->xfmtv[s->xfmtc].pt = (uint8_t)pt;
+		s->xfmtv[s->xfmtc].idx = (uint8_t)j;
 		++s->xfmtc;
+	}
+}
+
+/* The SDP format of a transcodable entry. */
+static void xfmt(struct sg_sdp_fmt *f, const struct sg_sdpmap_x *x)
+{
+	memset(f, 0, sizeof(*f));
+	f->pt = x->pt;
+	str_ncpy(f->name, xcodecs[x->idx].name, sizeof(f->name));
+	f->clock_rate = xcodecs[x->idx].rate;
+	f->channels = xcodecs[x->idx].video ? 0 : 1;
+	str_ncpy(f->fmtp, xcodecs[x->idx].fmtp, sizeof(f->fmtp));
+	if (xcodecs[x->idx].video) {
+		str_ncpy(f->fb[0], "nack pli", sizeof(f->fb[0]));
+		str_ncpy(f->fb[1], "ccm fir", sizeof(f->fb[1]));
+		f->fbc = 2;
 	}
 }
 
@@ -320,8 +327,12 @@ int sg_sdpmap_offer(char *buf, size_t bufsz, struct sg_sdpmap *map,
 		for (k = 0; k < m->fmtc; k++)
 			if (relayable(m, &m->fmtv[k]))
 				put_fmt(&o, &m->fmtv[k], s->video);
-		for (k = 0; k < s->xfmtc; k++)
-			put_fmt(&o, &s->xfmtv[k], s->video);
+		for (k = 0; k < s->xfmtc; k++) {
+			struct sg_sdp_fmt f;
+
+			xfmt(&f, &s->xfmtv[k]);
+			put_fmt(&o, &f, s->video);
+		}
 		if (s->tel_pt >= 0)
 			put(&o, "a=rtpmap:%d telephone-event/8000\r\n"
 			    "a=fmtp:%d 0-15\r\n", s->tel_pt, s->tel_pt);
@@ -353,8 +364,8 @@ static bool offered(const struct sg_sdpmap_stream *s, uint8_t pt)
 	return false;
 }
 
-static const struct sg_sdp_fmt *xoffered(const struct sg_sdpmap_stream *s,
-					 uint8_t pt)
+static const struct sg_sdpmap_x *xoffered(const struct sg_sdpmap_stream *s,
+					   uint8_t pt)
 {
 	uint8_t k;
 
@@ -521,12 +532,14 @@ int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
 				 * format; keep its fmtp (mode-set...) */
 				s->codec = *f;
 				if (!s->codec.name[0] || !s->codec.clock_rate) {
-					const struct sg_sdp_fmt *x =
+					const struct sg_sdpmap_x *x =
 						xoffered(s, f->pt);
 
-					str_ncpy(s->codec.name, x->name,
+					str_ncpy(s->codec.name,
+						 xcodecs[x->idx].name,
 						 sizeof(s->codec.name));
-					s->codec.clock_rate = x->clock_rate;
+					s->codec.clock_rate =
+						xcodecs[x->idx].rate;
 				}
 				s->accepted = true;
 				s->transcode = true;

@@ -24,7 +24,10 @@ struct sg_sdpmap_stream {
 	uint8_t offeredc;
 	int bpt;                  /**< browser codec PT we transcode from/to,
 				       -1 when none can be (relay only)      */
-	struct sg_sdp_fmt xfmtv[SG_SDPMAP_MAX_X]; /**< offered for transcoding */
+	struct sg_sdpmap_x {
+		uint8_t pt;
+		uint8_t idx;      /**< into the table of transcodable formats */
+	} xfmtv[SG_SDPMAP_MAX_X]; /**< offered for transcoding              */
 	uint8_t xfmtc;
 	/* from the answer */
 	bool accepted;
