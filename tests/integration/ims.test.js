@@ -2,44 +2,11 @@
 // headless Chromium -> storegw -> Kamailio (P-CSCF/registrar with digest
 // auth) -> baresip (the rep's phone) or sippeer (our sofia-sip phone).
 'use strict';
-const crypto = require('crypto');
 const lib = require('./lib');
-const { startGateway, stopGateway, newPage, assert, waitFor, sleep, freePort, wsClient } = lib;
-const { startKamailio, stopKamailio, baresip, sippeer, stop } = require('./peers');
+const { stopGateway, newPage, assert, waitFor, freePort, wsClient } = lib;
+const { startKamailio, stopKamailio, baresip, sippeer, stop, SECRET, token,
+  imsGateway: gateway } = require('./peers');
 
-
-const SECRET = 'demo-store-signing-secret-0123456789abcdef';
-
-const b64u = (b) => Buffer.from(b).toString('base64').replace(/=+$/, '')
-  .replace(/\+/g, '-').replace(/\//g, '_');
-
-// What a store's backend does: a short-lived HS256 token naming the store,
-// the destinations allowed and a single-use id.
-function token(claims = {}, secret = SECRET) {
-  const now = Math.floor(Date.now() / 1000);
-  const h = b64u(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const p = b64u(JSON.stringify({ iss: 'demo', iat: now, exp: now + 120,
-    jti: crypto.randomUUID(), dest: ['+4930123'], ...claims }));
-  const s = b64u(crypto.createHmac('sha256', secret).update(`${h}.${p}`).digest());
-  return `${h}.${p}.${s}`;
-}
-
-async function gateway(name, k, extra = {}) {
-  const [rmin, rmax] = [31000 + (process.pid % 100) * 40, 31039 + (process.pid % 100) * 40];
-  const gw = await startGateway(name, {
-    sip: { enabled: true, bind: `127.0.0.1:${await freePort()}`,
-      pcscf: extra.pcscf || [k.uri], media_addr: '127.0.0.1',
-      rtp_port_min: rmin, rtp_port_max: rmax, invite_timeout_s: 8,
-      ...(extra.sip || {}) },
-    stores: [{ id: 'demo', secret: SECRET, country_code: '49', national_prefix: '0',
-      international_prefix: '00', allow: ['+4930*'], deny: ['+49309*'],
-      ims_impu: 'sip:store1@ims.test', ims_impi: 'store1@ims.test',
-      ims_password: 'store1pw' }],
-  });
-  await waitFor(() => /IMS registration OK/i.test(gw.log()), 10000,
-    `the store's IMS registration:\n${gw.log()}`);
-  return gw;
-}
 
 // baresip reports RFC 4733 events it decoded over ctrl_tcp
 function dtmfAt(phone, digit, what) {

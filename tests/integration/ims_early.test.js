@@ -9,44 +9,12 @@
 //   cancel_ringing: the browser hangs up while the phone rings (with and
 //                   without early media) -> CANCEL, never BYE
 'use strict';
-const crypto = require('crypto');
 const lib = require('./lib');
-const { startGateway, stopGateway, newPage, assert, waitFor, sleep, freePort } = lib;
-const { startKamailio, stopKamailio, sippeer, stop, sippeerRtp, countLines } =
-  require('./peers');
+const { stopGateway, newPage, assert, waitFor, sleep } = lib;
+const { startKamailio, stopKamailio, sippeer, stop, sippeerRtp, countLines, token,
+  imsGateway: gateway } = require('./peers');
 
-const SECRET = 'demo-store-signing-secret-0123456789abcdef';
-
-const b64u = (b) => Buffer.from(b).toString('base64').replace(/=+$/, '')
-  .replace(/\+/g, '-').replace(/\//g, '_');
-
-// What a store's backend does (as in ims.test.js): HS256, single-use id.
-function token(claims = {}, secret = SECRET) {
-  const now = Math.floor(Date.now() / 1000);
-  const h = b64u(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const p = b64u(JSON.stringify({ iss: 'demo', iat: now, exp: now + 120,
-    jti: crypto.randomUUID(), dest: ['+4930124'], ...claims }));
-  const s = b64u(crypto.createHmac('sha256', secret).update(`${h}.${p}`).digest());
-  return `${h}.${p}.${s}`;
-}
-
-// The same gateway config as ims.test.js's gateway().
-async function gateway(name, k, extra = {}) {
-  const [rmin, rmax] = [31000 + (process.pid % 100) * 40, 31039 + (process.pid % 100) * 40];
-  const gw = await startGateway(name, {
-    sip: { enabled: true, bind: `127.0.0.1:${await freePort()}`,
-      pcscf: extra.pcscf || [k.uri], media_addr: '127.0.0.1',
-      rtp_port_min: rmin, rtp_port_max: rmax, invite_timeout_s: 8,
-      ...(extra.sip || {}) },
-    stores: [{ id: 'demo', secret: SECRET, country_code: '49', national_prefix: '0',
-      international_prefix: '00', allow: ['+4930*'], deny: ['+49309*'],
-      ims_impu: 'sip:store1@ims.test', ims_impi: 'store1@ims.test',
-      ims_password: 'store1pw' }],
-  });
-  await waitFor(() => /IMS registration OK/i.test(gw.log()), 10000,
-    `the store's IMS registration:\n${gw.log()}`);
-  return gw;
-}
+const tok = (claims = {}) => token({ dest: ['+4930124'], ...claims });
 
 // A WebSocket in the page that also records the order of every message.
 async function openClient(page, ws) {
@@ -84,7 +52,7 @@ async function earlyMedia() {
     await openClient(page, gw.ws);
     // callWith returns once the gateway's answer (made from the 183) is set
     const ansSdp = await page.evaluate(async (tok) => (await sg.callWith(window.c1, 'e1',
-      '030124', { token: tok })).answerSdp, token());
+      '030124', { token: tok })).answerSdp, tok());
     await phone.wait(/^PRACK$/, 5000, 'the reliable 183 PRACKed');
     const start = phone.has(/^RTP-START early/);
     assert(/ pt=0 to 127\.0\.0\.1:\d+$/.test(start || ''),
@@ -163,7 +131,7 @@ async function holdResume() {
     await page.evaluate(async (tok) => {
       await sg.callWith(window.c1, 'h1', '030124', { token: tok });
       await sg.next(window.c1, (m) => m.type === 'connected' && m.call === 'h1', 15000);
-    }, token());
+    }, tok());
     const rxAbove = async (n, what) => waitFor(async () => {
       const r = await sippeerRtp(phone);
       return r.rx > n ? r : null;
@@ -266,7 +234,7 @@ async function cancelRinging() {
     const o1 = await hangupWhileRinging('c1', '030125', ring,
       token({ dest: ['+4930125'] }), { earlyMedia: false });
     console.log(`    ringing: ${o1.join(', ')} -> CANCEL`);
-    const o2 = await hangupWhileRinging('c2', '030124', early, token(), { earlyMedia: true });
+    const o2 = await hangupWhileRinging('c2', '030124', early, tok(), { earlyMedia: true });
     console.log(`    early media: ${o2.join(', ')} -> CANCEL`);
     assert((gw.log().match(/\] ended: 487 local-cancel/g) || []).length === 2,
       `the gateway's UA ended both calls with CANCEL (487):\n${gw.log()}`);

@@ -2,41 +2,13 @@
 // Chromium -> storegw (sip.srtp = "mandatory") -> Kamailio -> baresip with
 // mediaenc=srtp-mand (RTP/SAVP only). Media must flow both ways encrypted.
 'use strict';
-const crypto = require('crypto');
 const lib = require('./lib');
-const { startGateway, stopGateway, newPage, assert, waitFor, freePort } = lib;
-const { startKamailio, stopKamailio, baresip, stop } = require('./peers');
+const { stopGateway, newPage, assert, waitFor } = lib;
+const { startKamailio, stopKamailio, baresip, stop, token, imsGateway } =
+  require('./peers');
 
-const SECRET = 'demo-store-signing-secret-0123456789abcdef';
-
-const b64u = (b) => Buffer.from(b).toString('base64').replace(/=+$/, '')
-  .replace(/\+/g, '-').replace(/\//g, '_');
-
-function token() {
-  const now = Math.floor(Date.now() / 1000);
-  const h = b64u(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const p = b64u(JSON.stringify({ iss: 'demo', iat: now, exp: now + 120,
-    jti: crypto.randomUUID(), dest: ['+4930123'] }));
-  const s = b64u(crypto.createHmac('sha256', SECRET).update(`${h}.${p}`).digest());
-  return `${h}.${p}.${s}`;
-}
-
-async function gateway(name, k, srtp, backend = 'libre') {
-  const [rmin, rmax] = [33000 + (process.pid % 100) * 40, 33039 + (process.pid % 100) * 40];
-  const gw = await startGateway(name, {
-    sip: { enabled: true, bind: `127.0.0.1:${await freePort()}`, pcscf: [k.uri],
-      media_addr: '127.0.0.1', rtp_port_min: rmin, rtp_port_max: rmax,
-      invite_timeout_s: 8, srtp },
-    media: { srtp_backend: backend },
-    stores: [{ id: 'demo', secret: SECRET, country_code: '49', national_prefix: '0',
-      international_prefix: '00', allow: ['+4930*'], deny: ['+49309*'],
-      ims_impu: 'sip:store1@ims.test', ims_impi: 'store1@ims.test',
-      ims_password: 'store1pw' }],
-  });
-  await waitFor(() => /IMS registration OK/i.test(gw.log()), 10000,
-    `the store's IMS registration:\n${gw.log()}`);
-  return gw;
-}
+const gateway = (name, k, srtp, backend = 'libre') => imsGateway(name, k,
+  { sip: { srtp }, media: { srtp_backend: backend }, rtpBase: 33000 });
 
 // baresip prints RTP statistics when a call ends (rtp_stats yes):
 // packets and errors, transmit then receive, per medium.

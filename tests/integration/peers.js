@@ -148,7 +148,48 @@ async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/800
   return p;
 }
 
-module.exports = { BUILDDIR, start, stop, startKamailio, stopKamailio, sippeer, baresip };
+// ---- the demo store's side: its secret, its tokens, a gateway for it ----
+
+const SECRET = 'demo-store-signing-secret-0123456789abcdef';
+
+const b64u = (b) => Buffer.from(b).toString('base64').replace(/=+$/, '')
+  .replace(/\+/g, '-').replace(/\//g, '_');
+
+// What a store's backend does: a short-lived HS256 token naming the store,
+// the destinations allowed and a single-use id (README "Tokens").
+function token(claims = {}, secret = SECRET) {
+  const crypto = require('crypto');
+  const now = Math.floor(Date.now() / 1000);
+  const h = b64u(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const p = b64u(JSON.stringify({ iss: 'demo', iat: now, exp: now + 120,
+    jti: crypto.randomUUID(), dest: ['+4930123'], ...claims }));
+  const s = b64u(crypto.createHmac('sha256', secret).update(`${h}.${p}`).digest());
+  return `${h}.${p}.${s}`;
+}
+
+// storegw with the SIP UA through Kamailio k and the demo store (IMS
+// identity store1@ims.test, +4930* allowed, +49309* denied); resolves once
+// the store's identity is registered. extra: {pcscf, sip, media, rtpBase}.
+async function imsGateway(name, k, extra = {}) {
+  const base = (extra.rtpBase || 31000) + (process.pid % 100) * 40;
+  const gw = await lib.startGateway(name, {
+    sip: { enabled: true, bind: `127.0.0.1:${await freePort()}`,
+      pcscf: extra.pcscf || [k.uri], media_addr: '127.0.0.1',
+      rtp_port_min: base, rtp_port_max: base + 39, invite_timeout_s: 8,
+      ...(extra.sip || {}) },
+    media: { ...(extra.media || {}) },
+    stores: [{ id: 'demo', secret: SECRET, country_code: '49', national_prefix: '0',
+      international_prefix: '00', allow: ['+4930*'], deny: ['+49309*'],
+      ims_impu: 'sip:store1@ims.test', ims_impi: 'store1@ims.test',
+      ims_password: 'store1pw' }],
+  });
+  await waitFor(() => /IMS registration OK/i.test(gw.log()), 10000,
+    `the store's IMS registration:\n${gw.log()}`);
+  return gw;
+}
+
+module.exports = {
+  SECRET, token, imsGateway, BUILDDIR, start, stop, startKamailio, stopKamailio, sippeer, baresip };
 
 // sippeer's RTP counters: "stats" on its stdin prints "RTP_RX n" (RTP that
 // reached its SDP port) and "RTP_TX n" (tone packets it sent).

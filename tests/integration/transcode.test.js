@@ -4,21 +4,11 @@
 // profile through Kamailio; media is counted at both ends and the admin
 // API must say "transcode".
 'use strict';
-const crypto = require('crypto');
 const lib = require('./lib');
-const { startGateway, stopGateway, newPage, assert, waitFor, freePort } = lib;
-const { startKamailio, stopKamailio, baresip, stop } = require('./peers');
+const { stopGateway, newPage, assert, waitFor } = lib;
+const { startKamailio, stopKamailio, baresip, stop, token, imsGateway } =
+  require('./peers');
 
-const SECRET = 'demo-store-signing-secret-0123456789abcdef';
-const b64u = (b) => Buffer.from(b).toString('base64').replace(/=+$/, '')
-  .replace(/\+/g, '-').replace(/\//g, '_');
-function token() {
-  const now = Math.floor(Date.now() / 1000);
-  const h = b64u(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const p = b64u(JSON.stringify({ iss: 'demo', iat: now, exp: now + 120,
-    jti: crypto.randomUUID(), dest: ['+4930123'] }));
-  return `${h}.${p}.${b64u(crypto.createHmac('sha256', SECRET).update(`${h}.${p}`).digest())}`;
-}
 
 function rtpStats(phone) {
   const a = /audio\s+Transmit:\s+Receive:\s*\npackets:\s+(\d+)\s+(\d+)[\s\S]*?errors:\s+(\d+)\s+(\d+)/.exec(phone.out);
@@ -31,13 +21,7 @@ async function transcodeCall(name, phoneCodecs, { video, expect }) {
   let phone; let gw; let pg;
   try {
     phone = await baresip(`phone-${name}`, k, '+4930123', 'telpw', phoneCodecs);
-    gw = await startGateway(name, {
-      sip: { enabled: true, bind: `127.0.0.1:${await freePort()}`, pcscf: [k.uri],
-        rtp_port_min: 33000 + (process.pid % 50) * 40, rtp_port_max: 33039 + (process.pid % 50) * 40 },
-      stores: [{ id: 'demo', secret: SECRET, country_code: '49', allow: ['+4930*'],
-        ims_impu: 'sip:store1@ims.test', ims_impi: 'store1@ims.test', ims_password: 'store1pw' }],
-    });
-    await waitFor(() => /IMS registration OK/.test(gw.log()), 10000, 'IMS registration');
+    gw = await imsGateway(name, k, { rtpBase: 33000 });
     pg = await newPage(gw);
     const { page } = pg;
     await page.evaluate(async ([ws, tok, v]) => {
