@@ -28,6 +28,7 @@ struct mline {
 	uint32_t tx_reported;       /**< tx.packets at the last report      */
 	bool nack;                  /**< video with a=rtcp-fb nack          */
 	struct sg_rtp_hist *hist;   /**< sent packets, from the first NACK  */
+	uint64_t miss_key_us;       /**< last keyframe asked for a lost gap */
 };
 
 struct ssrc_map {
@@ -509,14 +510,17 @@ static void recv_rtp(struct sg_webrtc_transport *t, struct mbuf *mb)
 /* RFC 4585 6.2.1: re-send what the browser lost, from the m-line's
  * history of sent (already SRTP-protected) packets. The history starts at
  * the first NACK: a call on a clean path never pays for it (DESIGN.md's
- * per-call memory budget), and the packets of that first NACK miss. */
-static void handle_nack(struct sg_webrtc_transport *t,
+ * per-call memory budget), and the packets of that first NACK miss.
+ * Returns true when the browser has a gap we cannot fill: a keyframe
+ * from the source is then the way out (asked at most once a second). */
+static bool handle_nack(struct sg_webrtc_transport *t,
 			const struct sg_rtcp_info *ri)
 {
 	uint16_t seqv[SG_RTCP_NACK_SEQS];
 	uint64_t now = sg_now_us();
 	struct mline *m = NULL;
 	size_t i, j, n;
+	bool missed = false;
 
 	for (i = 0; i < t->mlc; i++) {
 		if (t->ml[i].accepted && t->ssrc[i] == ri->nack_ssrc) {
@@ -525,7 +529,7 @@ static void handle_nack(struct sg_webrtc_transport *t,
 		}
 	}
 	if (!m || !m->nack)
-		return;
+		return false;
 
 	++t->st.nack_rx;
 
@@ -536,7 +540,7 @@ static void handle_nack(struct sg_webrtc_transport *t,
 			SG_WARN(SG_SUB_WEBRTC, t->callid, "nack history: %s",
 				strerror(err));
 			m->nack = false;
-			return;
+			return false;
 		}
 		SG_INFO(SG_SUB_WEBRTC, t->callid, "nack history on m-line %zu:"
 			" %zu packets, %zu bytes", i, t->nack_history,
@@ -555,6 +559,7 @@ static void handle_nack(struct sg_webrtc_transport *t,
 							&p, &len) : ENOENT;
 			if (err == ENOENT) {
 				++t->st.rtx_miss;
+				missed = true;
 				continue;
 			}
 			if (err) {
@@ -573,6 +578,13 @@ static void handle_nack(struct sg_webrtc_transport *t,
 			t->st.tx_bytes += len;
 		}
 	}
+
+	/* with the history off (nack_history 0) NACKs go unanswered and the
+	 * browser's own PLI recovers, as before */
+	if (!missed || !t->nack_history || now - m->miss_key_us < 1000000)
+		return false;
+	m->miss_key_us = now;
+	return true;
 }
 
 
@@ -617,8 +629,12 @@ static void recv_rtcp(struct sg_webrtc_transport *t, struct mbuf *mb)
 		}
 	}
 
-	if (ri.flags & SG_RTCP_NACK)
-		handle_nack(t, &ri);
+	/* a gap the history cannot fill: the owner asks the source for a
+	 * keyframe, as for a PLI (RFC 4585 6.3.1) */
+	if ((ri.flags & SG_RTCP_NACK) && handle_nack(t, &ri)) {
+		ri.flags |= SG_RTCP_PLI;
+		ri.fb_media_ssrc = ri.nack_ssrc;
+	}
 
 	if (!(ri.flags & (SG_RTCP_PLI | SG_RTCP_FIR | SG_RTCP_NACK |
 			  SG_RTCP_REMB)))

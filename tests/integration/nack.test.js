@@ -152,9 +152,11 @@ async function nackUnderLoss() {
     assert(on.adm.rtx_sent > 0, `packets re-sent (${on.adm.rtx_sent})`);
     assert(on.lossPct < off.lossPct / 3,
       `loss with re-sends ${on.lossPct.toFixed(2)}% < a third of ${off.lossPct.toFixed(2)}%`);
-    assert(on.br.frames > off.br.frames && on.br.freezeS < off.br.freezeS,
-      `more frames, shorter freezes with re-sends (${on.br.frames} vs ${off.br.frames} ` +
-      `frames, ${on.br.freezeS} vs ${off.br.freezeS} s frozen)`);
+    // Chromium counts a freeze only once a frame ends it: a picture stuck
+    // to the end of the run shows no freeze at all, so frames decide
+    assert(on.br.frames > 2 * off.br.frames,
+      `more than twice the frames with re-sends (${on.br.frames} vs ${off.br.frames} ` +
+      `frames; ${on.br.freezeS} vs ${off.br.freezeS} s of counted freezes)`);
     assert(on.br.pli <= off.br.pli, `no more PLI with re-sends (${on.br.pli} vs ${off.br.pli})`);
     assert(/nack history on m-line \d+: 128 packets/.test(on.log), 'history allocated (log)');
     assert(!/nack history on m-line/.test(off.log), 'no history when off');
