@@ -15,14 +15,27 @@ async function main() {
       const name = `${f.replace('.test.js', '')}.${t.name}`;
       if (filter && !name.includes(filter)) continue;
       const t0 = Date.now();
-      try {
-        await Promise.race([t.fn(),
-          lib.sleep(t.timeout || 60000).then(() => { throw new Error('test timed out'); })]);
-        passed++;
-        console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
-      } catch (e) {
-        failed++;
-        console.log(`  FAIL ${name}: ${e.stack || e}`);
+      // One retry, reported: these tests drive real peers on a shared
+      // 2-core machine; a failure that does not repeat is printed as
+      // FLAKY so that it is seen, and a repeated one fails.
+      let first = null;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          await Promise.race([t.fn(),
+            lib.sleep(t.timeout || 60000).then(() => { throw new Error('test timed out'); })]);
+          passed++;
+          console.log(`  ok   ${name} (${Date.now() - t0} ms)` +
+            (first ? ` — FLAKY: passed on retry after: ${first.message}` : ''));
+          break;
+        } catch (e) {
+          if (attempt === 0) {
+            first = e;
+            console.log(`  retry ${name}: ${e.message}`);
+            continue;
+          }
+          failed++;
+          console.log(`  FAIL ${name}: ${e.stack || e}`);
+        }
       }
     }
   }
