@@ -81,6 +81,30 @@ char *sg_test_read_file(const char *path, size_t *lenp)
 	return buf;
 }
 
+/* Replace every `from` in src with `to` (a line deleted with to ""). */
+char *sg_test_edit(const char *src, const char *from, const char *to)
+{
+	size_t fl = strlen(from), tl = strlen(to), n = 0;
+	const char *p;
+	char *out, *o;
+
+	for (p = strstr(src, from); p; p = strstr(p + fl, from))
+		n++;
+	out = malloc(strlen(src) + n * tl + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	while ((p = strstr(src, from))) {
+		memcpy(o, src, (size_t)(p - src));
+		o += p - src;
+		memcpy(o, to, tl);
+		o += tl;
+		src = p + fl;
+	}
+	strcpy(o, src);
+	return out;
+}
+
 const char *sg_test_fixture(const char *name)
 {
 	static char path[1024];

@@ -48,6 +48,9 @@ void sg_test_fail(const char *file, int line, const char *what);
 
 /** Read a file under the source tree or ../shared (fixtures). */
 char *sg_test_read_file(const char *path, size_t *lenp);
+/** A copy of src with every `from` replaced by `to` (free() it); NULL
+ *  when out of memory. Edits fixtures into the variant a test needs. */
+char *sg_test_edit(const char *src, const char *from, const char *to);
 /** Path of tests/fixtures/NAME (or SG_FIXTURES/NAME). */
 const char *sg_test_fixture(const char *name);
 

@@ -43,30 +43,6 @@ static char *load_data(const char *name, size_t *len)
 	return sg_test_read_file(path, len);
 }
 
-/* Replace every `from` in src with `to` (a line deleted with to ""). */
-static char *edit(const char *src, const char *from, const char *to)
-{
-	size_t fl = strlen(from), tl = strlen(to), n = 0;
-	const char *p;
-	char *out, *o;
-
-	for (p = strstr(src, from); p; p = strstr(p + fl, from))
-		n++;
-	out = malloc(strlen(src) + n * tl + 1);
-	if (!out)
-		return NULL;
-	o = out;
-	while ((p = strstr(src, from))) {
-		memcpy(o, src, (size_t)(p - src));
-		o += p - src;
-		memcpy(o, to, tl);
-		o += tl;
-		src = p + fl;
-	}
-	strcpy(o, src);
-	return out;
-}
-
 /* Parse an offer from a file (fixture when fixture is true), edited. */
 static int offer_from(const char *name, bool fixture, const char *from,
 		      const char *to)
@@ -80,7 +56,7 @@ static int offer_from(const char *name, bool fixture, const char *from,
 	if (!s)
 		return ENOENT;
 	if (from) {
-		e2 = edit(s, from, to);
+		e2 = sg_test_edit(s, from, to);
 		free(s);
 		if (!e2)
 			return ENOMEM;

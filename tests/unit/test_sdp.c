@@ -42,30 +42,6 @@ static int parse_str(const char *s)
 	return parse_n(s, strlen(s));
 }
 
-/* Replace every `from` in src with `to` (a line deleted with to ""). */
-static char *edit(const char *src, const char *from, const char *to)
-{
-	size_t fl = strlen(from), tl = strlen(to), n = 0;
-	const char *p;
-	char *out, *o;
-
-	for (p = strstr(src, from); p; p = strstr(p + fl, from))
-		n++;
-	out = malloc(strlen(src) + n * tl + 1);
-	if (!out)
-		return NULL;
-	o = out;
-	while ((p = strstr(src, from))) {
-		memcpy(o, src, (size_t)(p - src));
-		o += p - src;
-		memcpy(o, to, tl);
-		o += tl;
-		src = p + fl;
-	}
-	strcpy(o, src);
-	return out;
-}
-
 static int test_chromium(void)
 {
 	const struct sg_sdp_media *a, *v;
@@ -185,7 +161,7 @@ static int test_chromium_lf_and_truncated(void)
 	int e;
 
 	TEST_ASSERT(s != NULL);
-	lf = edit(s, "\r\n", "\n");
+	lf = sg_test_edit(s, "\r\n", "\n");
 	free(s);
 	TEST_ASSERT(lf != NULL);
 	len = strlen(lf);
