@@ -288,8 +288,8 @@ static int start_sip(struct sg_call *call, const struct sg_sdp *offer,
 		     const char *sdp_text)
 {
 	const struct sg_conf *conf = sg_app_conf(call->app);
+	struct sg_sip_ua *ua = sg_app_sip_ua(call->app);
 	struct sg_sipcall_params p = {
-		.ua = sg_app_sip_ua(call->app),
 		.ref = call->ref,
 		.uri = call->adm.uri,
 		.callid = call->id,
@@ -304,13 +304,14 @@ static int start_sip(struct sg_call *call, const struct sg_sdp *offer,
 	};
 	int err;
 
-	if (!p.ua || sg_app_identity(call->app, call->adm.store,
-				     &p.identity)) {
+	if (!ua || sg_app_identity(call->app, call->adm.store,
+				   &p.identity)) {
 		sg_webrtc_client_error(call->cli, call->callid,
 				       SG_ERR_UNAVAILABLE,
 				       "no route to the phone network");
 		return ENOTCONN;
 	}
+	sg_sipsig_ims(&p.sig, ua);
 	err = str_dup(&call->offer, sdp_text);
 	if (err)
 		return err;

@@ -22,7 +22,7 @@ struct stream {
 };
 
 struct sg_sipcall {
-	struct sg_sip_ua *ua;
+	struct sg_sipsig sig;
 	uint32_t ref;
 	char callid[24];
 	struct sg_webrtc_transport *tp; /**< weak: the call owns it        */
@@ -45,7 +45,7 @@ static void destructor(void *arg)
 	size_t i;
 
 	if (!s->ended)
-		(void)sg_sip_call_hangup(s->ua, s->ref);
+		(void)s->sig.hangup(s->sig.arg, s->ref);
 	for (i = 0; i < s->sc; i++) {
 		s->sv[i].xc = mem_deref(s->sv[i].xc);
 		s->sv[i].dtmf = mem_deref(s->sv[i].dtmf);
@@ -156,13 +156,14 @@ int sg_sipcall_alloc(struct sg_sipcall **sp, const struct sg_sipcall_params *p,
 	size_t i;
 	int err;
 
-	if (!sp || !p || !p->ua || !p->uri || !p->tp || !offer)
+	if (!sp || !p || !p->sig.invite || !p->sig.hangup || !p->uri ||
+	    !p->tp || !offer)
 		return EINVAL;
 
 	s = mem_zalloc(sizeof(*s), destructor);
 	if (!s)
 		return ENOMEM;
-	s->ua = p->ua;
+	s->sig = p->sig;
 	s->ref = p->ref;
 	s->tp = p->tp;
 	s->call = p->call;
@@ -218,7 +219,7 @@ int sg_sipcall_alloc(struct sg_sipcall **sp, const struct sg_sipcall_params *p,
 		.video = video,
 		.icid = s->callid,
 	};
-	err = sg_sip_call_invite(s->ua, s->ref, &inv);
+	err = s->sig.invite(s->sig.arg, s->ref, &inv);
 	if (err)
 		goto out;
 	s->ended = false;
@@ -413,7 +414,7 @@ static const char *reason_of(const struct sg_sip_ev *ev)
 /* The phone's media cannot be relayed to the browser: end both legs. */
 static void media_failed(struct sg_sipcall *s)
 {
-	(void)sg_sip_call_hangup(s->ua, s->ref);
+	(void)s->sig.hangup(s->sig.arg, s->ref);
 	sg_call_end_later(s->call, "media-mismatch", 488);
 }
 
@@ -526,7 +527,9 @@ int sg_sipcall_chat(struct sg_sipcall *s, const char *text)
 {
 	if (!s->answered || s->ended)
 		return ENOTCONN;
-	return sg_sip_call_message(s->ua, s->ref, text);
+	if (!s->sig.message)
+		return ENOTSUP;
+	return s->sig.message(s->sig.arg, s->ref, text);
 }
 
 int sg_sipcall_dtmf(struct sg_sipcall *s, const char *digits)
@@ -544,10 +547,20 @@ int sg_sipcall_dtmf(struct sg_sipcall *s, const char *digits)
 	return ENOTSUP;
 }
 
+int sg_sipcall_info(struct sg_sipcall *s, const char *ctype,
+		    const char *body)
+{
+	if (!s->answered || s->ended)
+		return ENOTCONN;
+	if (!s->sig.info)
+		return ENOTSUP;
+	return s->sig.info(s->sig.arg, s->ref, ctype, body);
+}
+
 void sg_sipcall_hangup(struct sg_sipcall *s)
 {
 	if (!s->ended)
-		(void)sg_sip_call_hangup(s->ua, s->ref);
+		(void)s->sig.hangup(s->sig.arg, s->ref);
 	s->ended = true;
 }
 

@@ -9,9 +9,33 @@
 struct sg_call;
 struct sg_sipcall;
 
+/**
+ * The signalling a SIP target drives, whatever carries it: the IMS core
+ * (sip/, sofia-sip in its thread: sg_sipsig_ims) or a showroom hub
+ * (libre sipsess on the main loop: gw/hubleg.c). Calls are named by
+ * call_ref; events come back as struct sg_sip_ev through
+ * sg_call_sip_event(). 0 or an errno.
+ */
+struct sg_sipsig {
+	int (*invite)(void *arg, uint32_t ref, const struct sg_sip_invite *inv);
+	/** CANCEL before the answer, BYE after; ENDED follows. */
+	int (*hangup)(void *arg, uint32_t ref);
+	/** MESSAGE in the dialog (RFC 3428). */
+	int (*message)(void *arg, uint32_t ref, const char *text);
+	/** re-INVITE with a new offer. */
+	int (*reinvite)(void *arg, uint32_t ref, const char *sdp);
+	/** INFO in the dialog (RFC 6086); NULL: not supported. */
+	int (*info)(void *arg, uint32_t ref, const char *ctype,
+		    const char *body);
+	void *arg;
+};
+
+/** The IMS core's signalling: sg_sip_call_* of sip/ over ua. */
+void sg_sipsig_ims(struct sg_sipsig *sig, struct sg_sip_ua *ua);
+
 /** What a call hands its SIP target. */
 struct sg_sipcall_params {
-	struct sg_sip_ua *ua;
+	struct sg_sipsig sig;            /**< copied                        */
 	uint32_t ref;                    /**< call_ref in sip/ events       */
 	unsigned identity;               /**< the store's IMS identity      */
 	const char *uri;                 /**< "tel:+4930..." from the dial plan */
@@ -37,6 +61,9 @@ void sg_sipcall_browser_rtcp(struct sg_sipcall *s, unsigned mline,
 			     const struct sg_rtcp_info *ri);
 int sg_sipcall_chat(struct sg_sipcall *s, const char *text);
 int sg_sipcall_dtmf(struct sg_sipcall *s, const char *digits);
+/** INFO in the dialog (the showroom switch); ENOTSUP without info. */
+int sg_sipcall_info(struct sg_sipcall *s, const char *ctype,
+		    const char *body);
 /** CANCEL/BYE toward the phone (the call ends at once on our side). */
 void sg_sipcall_hangup(struct sg_sipcall *s);
 bool sg_sipcall_answered(const struct sg_sipcall *s);
