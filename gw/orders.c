@@ -1,6 +1,7 @@
 /* Orders: config group "orders", POST /api/v1/orders, the sender. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <openssl/rand.h>
 #include <re.h>
@@ -83,6 +84,26 @@ static int check_url(const void *val, char *msg, size_t msgsz)
 	return 0;
 }
 
+/* An origin as browsers send it (RFC 6454 section 6.1): http or https,
+ * "://", a host and an optional port; no path, no trailing slash. */
+static int check_origin(const void *val, char *msg, size_t msgsz)
+{
+	const char *s = val, *h;
+
+	if (!strncasecmp(s, "http://", 7))
+		h = s + 7;
+	else if (!strncasecmp(s, "https://", 8))
+		h = s + 8;
+	else
+		h = NULL;
+	if (!h || !*h || strpbrk(h, "/?#@ \t") || h[strlen(h) - 1] == ':') {
+		snprintf(msg, msgsz, "\"%s\" is not an origin "
+			 "(http[s]://host[:port], no path)", s);
+		return EINVAL;
+	}
+	return 0;
+}
+
 static int check_path(const void *val, char *msg, size_t msgsz)
 {
 	if (!*(const char *)val) {
@@ -112,6 +133,17 @@ const struct sg_conf_key sg_orders_conf_keys[] = {
 	{"max_pending", SG_CONF_INT, K(max_pending), 0, 1, 100000000, NULL,
 	 0, NULL, "undelivered orders kept at most; beyond, new orders get "
 	 "503"},
+	{"allow_origins", SG_CONF_STRLIST, K(allow_origins),
+	 S(allow_origins[0]), 0, SG_ORDERS_MAX_ORIGINS, NULL,
+	 K(allow_originsc), check_origin,
+	 "other origins whose pages may POST orders (CORS), e.g. "
+	 "[\"https://shop.example\"]; the gateway's own pages always may"},
+	{"max_per_min_per_ip", SG_CONF_INT, K(max_per_min_per_ip), 0, 1,
+	 1000000, NULL, 0, NULL, "order POSTs per minute from one client IP "
+	 "(burst as many); more get 429 with Retry-After"},
+	{"ip_table_size", SG_CONF_INT, K(ip_table_size), 0, 16, 1000000,
+	 NULL, 0, NULL, "client IPs whose order rate is tracked (least "
+	 "recent forgotten)"},
 	{NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 #undef K
@@ -127,7 +159,39 @@ void sg_orders_conf_defaults(struct sg_orders_conf *c)
 		.timeout_s = 10,
 		.max_body = 65536,
 		.max_pending = 100000,
+		.max_per_min_per_ip = 20,
+		.ip_table_size = 4096,
 	};
+}
+
+/* The authority of an origin ("http://a:8080" -> "a:8080"). */
+static const char *origin_authority(const char *origin)
+{
+	if (!strncasecmp(origin, "http://", 7))
+		return origin + 7;
+	if (!strncasecmp(origin, "https://", 8))
+		return origin + 8;
+	return NULL;
+}
+
+enum sg_orders_cors sg_orders_cors_check(const struct sg_orders_conf *c,
+					 const char *origin,
+					 const char *host)
+{
+	const char *auth;
+	size_t i;
+
+	if (!origin)
+		return SG_ORDERS_CORS_SAME;
+	auth = origin_authority(origin);
+	if (!auth || !*auth)
+		return SG_ORDERS_CORS_DENIED;     /* "null", other schemes */
+	if (host && *host && !strcasecmp(auth, host))
+		return SG_ORDERS_CORS_SAME;
+	for (i = 0; c && i < c->allow_originsc; i++)
+		if (!strcasecmp(origin, c->allow_origins[i]))
+			return SG_ORDERS_CORS_ALLOWED;
+	return SG_ORDERS_CORS_DENIED;
 }
 
 /* ---- the service ------------------------------------------------------------ */
@@ -145,6 +209,7 @@ struct sg_orders {
 	const struct sg_stores *stores;   /**< weak: the app owns it        */
 	struct sg_outbox *ob;             /**< NULL: disabled at start-up   */
 	struct flight *fl[SG_ORDERS_INFLIGHT];
+	struct sg_iprate *ipr;            /**< order POSTs per client IP    */
 	struct tmr tmr;
 	struct sg_orders_stats st;
 };
@@ -189,6 +254,7 @@ static void destructor(void *arg)
 	for (i = 0; i < SG_ORDERS_INFLIGHT; i++)
 		o->fl[i] = mem_deref(o->fl[i]);
 	o->ob = mem_deref(o->ob);
+	o->ipr = mem_deref(o->ipr);
 }
 
 static void pump(void *arg);
@@ -369,6 +435,9 @@ int sg_orders_alloc(struct sg_orders **op, const struct sg_orders_conf *conf,
 	tmr_init(&o->tmr);
 	o->conf = *conf;
 	o->stores = stores;
+	err = sg_iprate_alloc(&o->ipr, (size_t)conf->ip_table_size);
+	if (err)
+		goto out;
 
 	if (conf->url[0]) {
 		err = sg_outbox_open(&o->ob, conf->db);
@@ -409,6 +478,12 @@ void sg_orders_reload(struct sg_orders *o, const struct sg_orders_conf *conf)
 	o->conf.timeout_s = conf->timeout_s;
 	o->conf.max_body = conf->max_body;
 	o->conf.max_pending = conf->max_pending;
+	memcpy(o->conf.allow_origins, conf->allow_origins,
+	       sizeof(o->conf.allow_origins));
+	o->conf.allow_originsc = conf->allow_originsc;
+	o->conf.max_per_min_per_ip = conf->max_per_min_per_ip;
+	o->conf.ip_table_size = conf->ip_table_size;
+	sg_iprate_set_max(o->ipr, (size_t)conf->ip_table_size);
 	kick(o, 0);
 }
 
@@ -419,40 +494,66 @@ void sg_orders_stats(const struct sg_orders *o, struct sg_orders_stats *st)
 
 /* ---- HTTP ------------------------------------------------------------------- */
 
-static void reply_json(struct http_conn *conn, uint16_t code,
-		       const char *reason, const char *fmt, ...)
+/* One request's answer: the connection and the header lines it carries
+ * besides the body's (CORS, Retry-After), each ending in CRLF. */
+struct answer {
+	struct http_conn *conn;
+	char hdrs[SG_ORDERS_ORIGIN_MAX + 256];
+};
+
+static void vreply(struct http_conn *conn, const char *hdrs, uint16_t code,
+		   const char *reason, const char *fmt, va_list ap)
 {
 	char *body = NULL;
-	va_list ap;
 
-	va_start(ap, fmt);
 	(void)re_vsdprintf(&body, fmt, ap);
-	va_end(ap);
 	(void)http_reply(conn, code, reason,
 			 "Content-Type: application/json\r\n"
 			 "Content-Length: %zu\r\n"
 			 "Cache-Control: no-store\r\n"
+			 "%s"
 			 "\r\n"
-			 "%s", body ? strlen(body) : 0, body ? body : "");
+			 "%s", body ? strlen(body) : 0, hdrs,
+			 body ? body : "");
 	mem_deref(body);
 }
 
-static void refuse(struct sg_orders *o, struct http_conn *conn,
+static void reply_json(struct http_conn *conn, uint16_t code,
+		       const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreply(conn, "", code, reason, fmt, ap);
+	va_end(ap);
+}
+
+static void answer(const struct answer *a, uint16_t code, const char *reason,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreply(a->conn, a->hdrs, code, reason, fmt, ap);
+	va_end(ap);
+}
+
+static void refuse(struct sg_orders *o, const struct answer *a,
 		   uint16_t code, const char *reason, const char *error,
 		   const char *message)
 {
 	++o->st.rejected;
-	reply_json(conn, code, reason, "{\"error\":\"%s\",\"message\":\"%s\"}"
-		   "\n", error, message);
+	answer(a, code, reason, "{\"error\":\"%s\",\"message\":\"%s\"}\n",
+	       error, message);
 }
 
-static void bad_order(struct sg_orders *o, struct http_conn *conn,
+static void bad_order(struct sg_orders *o, const struct answer *a,
 		      const struct sg_order_err *e)
 {
 	++o->st.rejected;
-	reply_json(conn, 400, "Bad Request", "{\"error\":\"bad-order\","
-		   "\"field\":\"%H\",\"message\":\"%H\"}\n", utf8_encode,
-		   e->field, utf8_encode, e->message);
+	answer(a, 400, "Bad Request", "{\"error\":\"bad-order\","
+	       "\"field\":\"%H\",\"message\":\"%H\"}\n", utf8_encode,
+	       e->field, utf8_encode, e->message);
 }
 
 /* The submitter's Idempotency-Key: 1..128 visible ASCII characters. */
@@ -488,7 +589,7 @@ static void new_id(char id[SG_ORDER_ID_LEN + 1])
 		sprintf(id + 2 * i, "%02x", b[i]);
 }
 
-static void submit(struct sg_orders *o, struct http_conn *conn,
+static void submit(struct sg_orders *o, const struct answer *a,
 		   const struct http_msg *msg)
 {
 	char key[SG_ORDER_KEY_MAX + 1], id[SG_ORDER_ID_LEN + 1];
@@ -499,20 +600,20 @@ static void submit(struct sg_orders *o, struct http_conn *conn,
 	int err;
 
 	if (!o->ob || !o->conf.url[0]) {
-		refuse(o, conn, 503, "Service Unavailable", "orders-disabled",
+		refuse(o, a, 503, "Service Unavailable", "orders-disabled",
 		       "orders are not enabled on this gateway");
 		return;
 	}
 	len = msg->mb ? mbuf_get_left(msg->mb) : 0;
 	if (len > (size_t)o->conf.max_body) {
-		refuse(o, conn, 413, "Payload Too Large", "too-large",
+		refuse(o, a, 413, "Payload Too Large", "too-large",
 		       "the order is larger than orders.max_body");
 		return;
 	}
 	if (client_key(msg, key, sizeof(key), &has_key)) {
 		e = (struct sg_order_err){"Idempotency-Key", "1..128 visible "
 			"ASCII characters, given once"};
-		bad_order(o, conn, &e);
+		bad_order(o, a, &e);
 		return;
 	}
 
@@ -520,17 +621,17 @@ static void submit(struct sg_orders *o, struct http_conn *conn,
 			     (const char *)mbuf_buf(msg->mb) : "", len,
 			     o->stores, &e);
 	if (err == EBADMSG) {
-		bad_order(o, conn, &e);
+		bad_order(o, a, &e);
 		goto out;
 	}
 	if (err) {
-		refuse(o, conn, 503, "Service Unavailable", "busy",
+		refuse(o, a, 503, "Service Unavailable", "busy",
 		       "out of memory, try again");
 		goto out;
 	}
 	if (sg_outbox_count(o->ob, SG_ORDER_PENDING) >=
 	    (uint64_t)o->conf.max_pending) {
-		refuse(o, conn, 503, "Service Unavailable", "outbox-full",
+		refuse(o, a, 503, "Service Unavailable", "outbox-full",
 		       "too many orders wait for delivery, try again later");
 		goto out;
 	}
@@ -539,12 +640,12 @@ static void submit(struct sg_orders *o, struct http_conn *conn,
 	err = sg_outbox_insert(o->ob, id, store, canon, has_key ? key : NULL,
 			       now_ms(), &dup, &same);
 	if (err) {
-		refuse(o, conn, 503, "Service Unavailable", "storage",
+		refuse(o, a, 503, "Service Unavailable", "storage",
 		       "the order could not be stored, try again");
 		goto out;
 	}
 	if (dup && !same) {
-		refuse(o, conn, 409, "Conflict", "idempotency-key-reused",
+		refuse(o, a, 409, "Conflict", "idempotency-key-reused",
 		       "this Idempotency-Key was used for a different order");
 		goto out;
 	}
@@ -560,27 +661,122 @@ static void submit(struct sg_orders *o, struct http_conn *conn,
 		kick(o, 0);
 	}
 	/* on disk (fsynced) before the shopper hears "received" */
-	reply_json(conn, 201, "Created", "{\"order\":\"%s\",\"status\":"
-		   "\"received\"}\n", id);
+	answer(a, 201, "Created", "{\"order\":\"%s\",\"status\":"
+	       "\"received\"}\n", id);
  out:
 	mem_deref(canon);
 	mem_deref(store);
 }
 
+/* A header's value as a string; false when absent, repeated or too long. */
+static bool hdr_str(const struct http_msg *msg, const char *name, char *buf,
+		    size_t sz)
+{
+	const struct http_hdr *h = http_msg_xhdr(msg, name);
+
+	if (!h || http_msg_xhdr_count(msg, name) != 1 || h->val.l >= sz)
+		return false;
+	return pl_strcpy(&h->val, buf, sz) == 0;
+}
+
+/* CORS (Fetch standard, "CORS protocol"): a preflight from an allowed
+ * origin gets 204 with the method and headers the widget uses; a refused
+ * origin gets 403 without CORS headers, so the browser stops there. The
+ * POST itself is refused too (a text/plain "simple" request needs no
+ * preflight). Returns the decision; fills a->hdrs for an allowed origin. */
+static enum sg_orders_cors cors(struct sg_orders *o, struct answer *a,
+				const struct http_msg *msg)
+{
+	char origin[SG_ORDERS_ORIGIN_MAX], host[SG_ORDERS_ORIGIN_MAX];
+	const struct http_hdr *h = http_msg_xhdr(msg, "Origin");
+	enum sg_orders_cors c;
+
+	if (!h)
+		return SG_ORDERS_CORS_SAME;
+	if (!hdr_str(msg, "Origin", origin, sizeof(origin)))
+		return SG_ORDERS_CORS_DENIED;
+	if (!hdr_str(msg, "Host", host, sizeof(host)))
+		host[0] = '\0';
+	c = sg_orders_cors_check(&o->conf, origin, host);
+	if (c == SG_ORDERS_CORS_ALLOWED)
+		re_snprintf(a->hdrs, sizeof(a->hdrs),
+			    "Access-Control-Allow-Origin: %s\r\n"
+			    "Access-Control-Expose-Headers: Retry-After\r\n"
+			    "Vary: Origin\r\n", origin);
+	return c;
+}
+
 bool sg_orders_http(struct sg_orders *o, struct http_conn *conn,
 		    const struct http_msg *msg)
 {
+	struct answer a = {conn, "Vary: Origin\r\n"};
+	enum sg_orders_cors c;
+	uint64_t wait_ms;
+	char ip[64];
+	int err;
+
 	if (!o || pl_strcmp(&msg->path, "/api/v1/orders"))
 		return false;
-	if (pl_strcmp(&msg->met, "POST")) {
-		(void)http_reply(conn, 405, "Method Not Allowed",
-				 "Allow: POST\r\nContent-Length: 0\r\n\r\n");
+	c = cors(o, &a, msg);
+
+	if (!pl_strcmp(&msg->met, "OPTIONS")) {
+		if (c == SG_ORDERS_CORS_DENIED) {
+			++o->st.cors_refused;
+			SG_INFO(SG_SUB_API, NULL, "%J: orders: preflight from "
+				"an origin not in orders.allow_origins",
+				http_conn_peer(conn));
+			answer(&a, 403, "Forbidden", "{\"error\":\"origin-"
+			       "not-allowed\",\"message\":\"this origin may "
+			       "not submit orders here\"}\n");
+			return true;
+		}
+		(void)http_reply(conn, 204, "No Content",
+				 "Allow: POST, OPTIONS\r\n"
+				 "%s%s"
+				 "Content-Length: 0\r\n\r\n", a.hdrs,
+				 c == SG_ORDERS_CORS_ALLOWED ?
+				 "Access-Control-Allow-Methods: POST\r\n"
+				 "Access-Control-Allow-Headers: Content-Type, "
+				 "Idempotency-Key\r\n"
+				 "Access-Control-Max-Age: 600\r\n" : "");
 		return true;
 	}
-	submit(o, conn, msg);
+	if (pl_strcmp(&msg->met, "POST")) {
+		(void)http_reply(conn, 405, "Method Not Allowed",
+				 "Allow: POST, OPTIONS\r\n"
+				 "Content-Length: 0\r\n\r\n");
+		return true;
+	}
+	if (c == SG_ORDERS_CORS_DENIED) {
+		++o->st.cors_refused;
+		refuse(o, &a, 403, "Forbidden", "origin-not-allowed",
+		       "this origin may not submit orders here");
+		return true;
+	}
+
+	/* every POST costs one from the client IP's bucket, bad ones too */
+	(void)re_snprintf(ip, sizeof(ip), "%j", http_conn_peer(conn));
+	err = sg_iprate_take(o->ipr, ip, o->conf.max_per_min_per_ip,
+			     tmr_jiffies(), &wait_ms);
+	if (err == EAGAIN) {
+		size_t n = strlen(a.hdrs);
+
+		++o->st.rate_limited;
+		(void)re_snprintf(a.hdrs + n, sizeof(a.hdrs) - n,
+				  "Retry-After: %llu\r\n",
+				  (unsigned long long)((wait_ms + 999) / 1000));
+		refuse(o, &a, 429, "Too Many Requests", "rate-limited",
+		       "too many orders from this address, try later");
+		return true;
+	}
+	if (err) {
+		refuse(o, &a, 503, "Service Unavailable", "busy",
+		       "out of memory, try again");
+		return true;
+	}
+	submit(o, &a, msg);
 	return true;
 }
-
 static int list_print(struct re_printf *pf, void *arg)
 {
 	const struct {
@@ -672,6 +868,13 @@ int sg_orders_metrics(struct re_printf *pf, const struct sg_orders *o)
 		err |= re_hprintf(pf, "storegw_orders_total{state=\"%s\"} "
 				  "%llu\n", counters[i],
 				  (unsigned long long)cv[i]);
+	err |= re_hprintf(pf, "# HELP storegw_orders_refused_total Order "
+			  "requests refused before validation.\n"
+			  "# TYPE storegw_orders_refused_total counter\n"
+			  "storegw_orders_refused_total{reason=\"origin\"} "
+			  "%llu\nstoregw_orders_refused_total{reason=\"rate\"}"
+			  " %llu\n", (unsigned long long)o->st.cors_refused,
+			  (unsigned long long)o->st.rate_limited);
 	err |= re_hprintf(pf, "# HELP storegw_orders_outbox Orders in the "
 			  "outbox by state.\n"
 			  "# TYPE storegw_orders_outbox gauge\n");

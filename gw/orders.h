@@ -16,6 +16,8 @@ struct sg_stores;
 
 #define SG_ORDERS_URL_MAX  256
 #define SG_ORDERS_PATH_MAX 256
+#define SG_ORDERS_MAX_ORIGINS 32       /**< orders.allow_origins entries  */
+#define SG_ORDERS_ORIGIN_MAX  128      /**< one origin, NUL included      */
 
 struct sg_orders_conf {
 	char url[SG_ORDERS_URL_MAX];   /**< order server; "" = disabled    */
@@ -25,6 +27,11 @@ struct sg_orders_conf {
 	int timeout_s;                 /**< one delivery attempt, all in    */
 	int max_body;                  /**< largest POST /api/v1/orders     */
 	int max_pending;               /**< refuse new orders beyond        */
+	/** cross-origin pages allowed to POST orders ("https://shop.example") */
+	char allow_origins[SG_ORDERS_MAX_ORIGINS][SG_ORDERS_ORIGIN_MAX];
+	size_t allow_originsc;
+	int max_per_min_per_ip;        /**< order POSTs from one client IP   */
+	int ip_table_size;             /**< client IPs tracked (LRU)         */
 };
 
 extern const struct sg_conf_key sg_orders_conf_keys[];
@@ -42,6 +49,26 @@ void sg_orders_conf_defaults(struct sg_orders_conf *c);
  */
 int sg_orders_url_parse(const char *url, struct sa *addr, char *host,
 			size_t hostsz, char *path, size_t pathsz);
+
+/** What a request's Origin header means for CORS (gw/orders.c). */
+enum sg_orders_cors {
+	SG_ORDERS_CORS_SAME = 0,   /**< no Origin, or the gateway's own    */
+	SG_ORDERS_CORS_ALLOWED,    /**< another origin in allow_origins    */
+	SG_ORDERS_CORS_DENIED,     /**< any other origin (also "null")     */
+};
+
+/**
+ * Decide CORS for one request: deny by default; the page the gateway
+ * serves itself (Origin's host[:port] equals the Host header) is always
+ * allowed; other origins only when listed in c->allow_origins (compared
+ * without regard to case, as RFC 6454 serialises them).
+ *
+ * @param origin  The Origin header, NULL when absent
+ * @param host    The Host header, NULL when absent
+ */
+enum sg_orders_cors sg_orders_cors_check(const struct sg_orders_conf *c,
+					 const char *origin,
+					 const char *host);
 
 /* ---- one order: validation and canonical JSON (gw/order.c) -------------- */
 
@@ -192,6 +219,8 @@ struct sg_orders_stats {
 	uint64_t delivered;     /**< accepted by the order server          */
 	uint64_t failed;        /**< refused for good by the order server  */
 	uint64_t retries;       /**< attempts that will be tried again     */
+	uint64_t cors_refused;  /**< preflights and POSTs from other origins */
+	uint64_t rate_limited;  /**< POSTs over orders.max_per_min_per_ip  */
 };
 
 /**

@@ -8,32 +8,11 @@
 #include "gw/gw.h"
 #include "gw/store.h"
 
-/* Token bucket in exact integer units: one attempt costs 60000 units, a
- * bucket of rate R per minute gains R units per millisecond and holds at
- * most R * 60000 (a burst of R attempts). */
-#define UNITS_PER_ATTEMPT 60000ULL
-
-struct bucket {
-	uint64_t units;
-	uint64_t last_ms;
-	bool started;
-};
-
-/* One client IP's bucket, in the store's table (hash by IP + LRU list). */
-struct ipent {
-	struct le he;        /**< in ips hash                          */
-	struct le le;        /**< in lru list, least recently used first */
-	char ip[64];
-	struct bucket b;
-};
-
 struct sg_store {
 	struct le le;                  /**< in the registry               */
 	struct sg_store_conf conf;
-	struct bucket b;               /**< the whole store's attempts    */
-	struct hash *ips;
-	struct list lru;
-	size_t ipc;
+	struct sg_rate_bucket b;       /**< the whole store's attempts    */
+	struct sg_iprate *ips;         /**< each client IP's attempts     */
 	struct sg_jti_cache *jti;
 	struct sg_store_stats st;
 };
@@ -224,7 +203,6 @@ static void store_destructor(void *arg)
 	struct sg_store *st = arg;
 
 	list_unlink(&st->le);
-	hash_flush(st->ips);
 	st->ips = mem_deref(st->ips);
 	st->jti = mem_deref(st->jti);
 	/* the secret goes with the object: leave no copy in freed memory */
@@ -233,14 +211,6 @@ static void store_destructor(void *arg)
 	OPENSSL_cleanse(st->conf.ims_k, sizeof(st->conf.ims_k));
 	OPENSSL_cleanse(st->conf.ims_opc, sizeof(st->conf.ims_opc));
 	OPENSSL_cleanse(st->conf.ims_op, sizeof(st->conf.ims_op));
-}
-
-static void ipent_destructor(void *arg)
-{
-	struct ipent *e = arg;
-
-	hash_unlink(&e->he);
-	list_unlink(&e->le);
 }
 
 static int store_alloc(struct sg_store **sp, const struct sg_store_conf *c)
@@ -252,7 +222,7 @@ static int store_alloc(struct sg_store **sp, const struct sg_store_conf *c)
 	if (!st)
 		return ENOMEM;
 	st->conf = *c;
-	err = hash_alloc(&st->ips, 256);
+	err = sg_iprate_alloc(&st->ips, (size_t)c->ip_table_size);
 	if (!err)
 		err = sg_jti_cache_alloc(&st->jti, (size_t)c->jti_cache_size);
 	if (err) {
@@ -329,6 +299,8 @@ int sg_stores_apply(struct sg_stores *s, const struct sg_store_conf *confs,
 			st->conf = confs[i];
 			sg_jti_cache_set_max(st->jti,
 					     (size_t)confs[i].jti_cache_size);
+			sg_iprate_set_max(st->ips,
+					  (size_t)confs[i].ip_table_size);
 			list_unlink(&st->le);
 		}
 		nv[i] = NULL;
@@ -400,84 +372,26 @@ struct sg_jti_cache *sg_store_jti(struct sg_store *st)
 
 /* ---- limits ------------------------------------------------------------------ */
 
-/* Refill, then take one attempt if there is one. A new bucket is full. */
-static bool bucket_take(struct bucket *b, int per_min, uint64_t now_ms)
-{
-	const uint64_t cap = (uint64_t)per_min * UNITS_PER_ATTEMPT;
-
-	if (!b->started) {
-		b->units = cap;
-		b->last_ms = now_ms;
-		b->started = true;
-	}
-	else if (now_ms > b->last_ms) {
-		uint64_t add = (now_ms - b->last_ms) * (uint64_t)per_min;
-
-		b->units = add >= cap - b->units ? cap : b->units + add;
-		b->last_ms = now_ms;
-	}
-	if (b->units > cap)        /* the rate went down on reload */
-		b->units = cap;
-	if (b->units < UNITS_PER_ATTEMPT)
-		return false;
-	b->units -= UNITS_PER_ATTEMPT;
-	return true;
-}
-
-static bool ip_cmp(struct le *le, void *arg)
-{
-	const struct ipent *e = le->data;
-
-	return !strcmp(e->ip, arg);
-}
-
-/* The bucket of one IP. The table is bounded: when full, the least
- * recently seen IP is forgotten (its bucket would start full again; the
- * store's own bucket still bounds the total). */
-static struct ipent *ip_get(struct sg_store *st, const char *ip)
-{
-	uint32_t key = hash_joaat_str(ip);
-	struct le *le = hash_lookup(st->ips, key, ip_cmp, (void *)ip);
-	struct ipent *e;
-
-	if (le) {
-		e = le->data;
-		list_unlink(&e->le);
-		list_append(&st->lru, &e->le, e);
-		return e;
-	}
-	while (st->ipc >= (size_t)st->conf.ip_table_size && st->lru.head) {
-		mem_deref(st->lru.head->data);
-		--st->ipc;
-	}
-	e = mem_zalloc(sizeof(*e), ipent_destructor);
-	if (!e)
-		return NULL;
-	str_ncpy(e->ip, ip, sizeof(e->ip));
-	hash_append(st->ips, key, &e->he, e);
-	list_append(&st->lru, &e->le, e);
-	++st->ipc;
-	return e;
-}
-
 int sg_store_admit(struct sg_store *st, const char *client_ip,
 		   uint64_t now_ms)
 {
-	struct ipent *e;
+	int err;
 
-	if (!st || !client_ip || strlen(client_ip) >= sizeof(e->ip))
+	if (!st || !client_ip || strlen(client_ip) >= 64)
 		return EINVAL;
 	++st->st.attempts;
 
-	e = ip_get(st, client_ip);
-	if (!e)
-		return ENOMEM;
-	if (!bucket_take(&e->b, st->conf.max_attempts_per_min_per_ip,
-			 now_ms)) {
+	err = sg_iprate_take(st->ips, client_ip,
+			     st->conf.max_attempts_per_min_per_ip, now_ms,
+			     NULL);
+	if (err == EAGAIN) {
 		++st->st.refused[SG_STORE_REFUSED_RATE_IP];
 		return EAGAIN;
 	}
-	if (!bucket_take(&st->b, st->conf.max_attempts_per_min, now_ms)) {
+	if (err)
+		return err;
+	if (!sg_rate_take(&st->b, st->conf.max_attempts_per_min, now_ms,
+			  NULL)) {
 		++st->st.refused[SG_STORE_REFUSED_RATE];
 		return EAGAIN;
 	}

@@ -26,6 +26,38 @@
 #define SG_TOKEN_MAX_DEST         16   /**< entries of the "dest" claim     */
 #define SG_TOKEN_STR_MAX          64   /**< sku, queue buffers              */
 
+/* ---- rate limits: token buckets, per client IP (gw/iprate.c) ------------ */
+
+/** A token bucket: burst = the per-minute figure, refilled continuously. */
+struct sg_rate_bucket {
+	uint64_t units;
+	uint64_t last_ms;
+	bool started;                  /**< a new bucket starts full        */
+};
+
+/**
+ * Refill b for now_ms at per_min attempts a minute, then take one attempt.
+ * @param wait_ms  when refused: milliseconds until one is there (may be NULL)
+ * @return true if taken
+ */
+bool sg_rate_take(struct sg_rate_bucket *b, int per_min, uint64_t now_ms,
+		  uint64_t *wait_ms);
+
+/** One bucket per client IP, at most max_ips IPs (least recent forgotten). */
+struct sg_iprate;
+
+int sg_iprate_alloc(struct sg_iprate **rp, size_t max_ips);
+void sg_iprate_set_max(struct sg_iprate *r, size_t max_ips);
+size_t sg_iprate_count(const struct sg_iprate *r);
+
+/**
+ * Take one attempt from ip's bucket (per_min a minute, burst per_min).
+ * @return 0, EAGAIN (refused; *wait_ms until the next one), ENOMEM,
+ *         EINVAL (ip longer than 63 characters)
+ */
+int sg_iprate_take(struct sg_iprate *r, const char *ip, int per_min,
+		   uint64_t now_ms, uint64_t *wait_ms);
+
 /* ---- configuration: one element of the top-level "stores" list ---------- */
 
 /** A store's dial plan (gw/dialplan.c), part of its configuration. */

@@ -57,7 +57,10 @@ async function withServer(fn) {
 function gwGroups(server, db, extra = {}) {
   return {
     gw: { admin_allow: ['127.0.0.1'] },
-    orders: { url: server.url(), db, retry_min_s: 1, retry_max_s: 2, timeout_s: 3, ...extra },
+    orders: {
+      url: server.url(), db, retry_min_s: 1, retry_max_s: 2, timeout_s: 3,
+      max_per_min_per_ip: 1000, ...extra,
+    },
     stores: [{ id: 'shop', secret: SECRET }],
   };
 }
@@ -320,6 +323,104 @@ async function disabled() {
   }
 }
 
+// A raw request (fetch may not set Origin): status, headers, body.
+function request(gw, method, headers, body) {
+  const u = new URL(`${gw.url}/api/v1/orders`);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method, headers },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => { text += d; });
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+      });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// CORS: a preflight from an origin in orders.allow_origins is answered
+// with the method and headers the widget needs; another origin gets 403
+// and no Access-Control-* header (the browser stops there), and its POST
+// is refused too; the gateway's own page needs no listing.
+async function cors() {
+  await withServer(async (srv) => {
+    const okOrigin = 'http://127.0.0.1:1';   // a store page elsewhere
+    const gw = await startGateway('orders-cors',
+      gwGroups(srv, dbFile('orders-cors'), { allow_origins: [okOrigin] }));
+    try {
+      const pre = { 'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,idempotency-key' };
+      let r = await request(gw, 'OPTIONS', { Origin: okOrigin, ...pre });
+      assert(r.status === 204, `allowed preflight: 204 (${r.status} ${r.text})`);
+      assert(r.headers['access-control-allow-origin'] === okOrigin, 'ACAO is the origin');
+      assert(/POST/.test(r.headers['access-control-allow-methods'] || ''), 'allows POST');
+      assert(/content-type/i.test(r.headers['access-control-allow-headers'] || '') &&
+        /idempotency-key/i.test(r.headers['access-control-allow-headers'] || ''),
+      `allows the widget's headers (${r.headers['access-control-allow-headers']})`);
+      assert(/Origin/.test(r.headers.vary || ''), 'Vary: Origin');
+
+      const bad = 'http://evil.example';
+      r = await request(gw, 'OPTIONS', { Origin: bad, ...pre });
+      assert(r.status === 403, `refused preflight: 403 (${r.status})`);
+      assert(!Object.keys(r.headers).some((h) => h.startsWith('access-control-')),
+        `no CORS headers for a refused origin (${JSON.stringify(r.headers)})`);
+
+      const json = { 'Content-Type': 'application/json' };
+      r = await request(gw, 'POST', { Origin: okOrigin, ...json }, JSON.stringify(order(7)));
+      assert(r.status === 201 && r.headers['access-control-allow-origin'] === okOrigin,
+        `allowed origin: 201 with ACAO (${r.status} ${r.text})`);
+      // a "simple" text/plain POST needs no preflight: refused all the same
+      r = await request(gw, 'POST', { Origin: bad, 'Content-Type': 'text/plain' },
+        JSON.stringify(order(8)));
+      assert(r.status === 403 && JSON.parse(r.text).error === 'origin-not-allowed',
+        `refused origin's POST: 403 (${r.status} ${r.text})`);
+      r = await request(gw, 'POST', { Origin: 'null', ...json }, JSON.stringify(order(9)));
+      assert(r.status === 403, `Origin null: 403 (${r.status})`);
+      // the gateway's own page (the demo store): same origin
+      const self = new URL(gw.url).origin;
+      r = await request(gw, 'POST', { Origin: self, ...json }, JSON.stringify(order(10)));
+      assert(r.status === 201, `same origin: 201 (${r.status} ${r.text})`);
+      await waitFor(() => srv.raw.length === 2, 5000, 'the two accepted orders delivered');
+      const m = await (await fetch(`${gw.url}/metrics`)).text();
+      assert(/storegw_orders_refused_total\{reason="origin"\} 3\n/.test(m),
+        'metrics: 3 refused for their origin');
+    } finally {
+      await stopGateway(gw);
+    }
+  });
+}
+
+// orders.max_per_min_per_ip: the burst passes, then 429 with Retry-After;
+// nothing of the refused one is stored.
+async function rateLimited() {
+  await withServer(async (srv) => {
+    const gw = await startGateway('orders-rate',
+      gwGroups(srv, dbFile('orders-rate'), { max_per_min_per_ip: 3 }));
+    try {
+      const rs = [];
+      for (let i = 0; i < 3; i++) rs.push(await submit(gw, order(20 + i)));
+      assert(rs.every((r) => r.status === 201), `burst of 3 accepted (${rs.map((r) => r.status)})`);
+      const res = await fetch(`${gw.url}/api/v1/orders`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(order(23)),
+      });
+      const body = await res.json();
+      const ra = Number(res.headers.get('retry-after'));
+      assert(res.status === 429 && body.error === 'rate-limited', `4th: 429 (${res.status})`);
+      assert(ra >= 1 && ra <= 20, `Retry-After in seconds, about 20 (${ra})`);
+      // a malformed POST costs one too: still refused before validation
+      const bad = await submit(gw, '{');
+      assert(bad.status === 429, `malformed while limited: 429 (${bad.status})`);
+      await waitFor(() => srv.raw.length === 3, 5000, 'three delivered');
+      assert((await admin(gw)).length === 3, 'three stored, not four');
+      const m = await (await fetch(`${gw.url}/metrics`)).text();
+      assert(/storegw_orders_refused_total\{reason="rate"\} 2\n/.test(m), 'metrics: 2 rate-limited');
+    } finally {
+      await stopGateway(gw);
+    }
+  });
+}
+
 module.exports = [
   { name: 'delivered_once', fn: deliveredOnce, timeout: 30000 },
   { name: 'outage_and_restart', fn: outageAndRestart, timeout: 60000 },
@@ -329,4 +430,6 @@ module.exports = [
   { name: 'refused_for_good', fn: refusedForGood, timeout: 30000 },
   { name: 'outbox_full', fn: outboxFull, timeout: 30000 },
   { name: 'disabled', fn: disabled, timeout: 20000 },
+  { name: 'cors', fn: cors, timeout: 30000 },
+  { name: 'rate_limited', fn: rateLimited, timeout: 30000 },
 ];

@@ -397,6 +397,30 @@ static int test_conf(void)
 			"t.conf:2: unknown key 'orders.urll'"))
 		return EINVAL;
 
+	TEST_EQ(c.orders.allow_originsc, 0);
+	TEST_EQ(c.orders.max_per_min_per_ip, 20);
+	TEST_EQ(c.orders.ip_table_size, 4096);
+	TEST_EQ(sg_conf_load(&c, "t.conf", "orders: { allow_origins = "
+			     "[\"https://shop.example\", \"http://127.0.0.1:"
+			     "8081\"]; max_per_min_per_ip = 3; };\n", err,
+			     sizeof(err)), 0);
+	TEST_EQ(c.orders.allow_originsc, 2);
+	TEST_STREQ(c.orders.allow_origins[1], "http://127.0.0.1:8081");
+	TEST_EQ(c.orders.max_per_min_per_ip, 3);
+	if (expect_conf("orders: {\n allow_origins = [\"shop.example\"];\n"
+			"};\n", "t.conf:2: orders.allow_origins: "
+			"\"shop.example\" is not an origin") ||
+	    expect_conf("orders: {\n allow_origins = [\"https://a/b\"];\n"
+			"};\n", "is not an origin") ||
+	    expect_conf("orders: {\n allow_origins = [\"https://\"];\n"
+			"};\n", "is not an origin") ||
+	    expect_conf("orders: {\n allow_origins = [\"http://a:\"];\n"
+			"};\n", "is not an origin") ||
+	    expect_conf("orders: {\n max_per_min_per_ip = 0;\n};\n",
+			"t.conf:2: orders.max_per_min_per_ip: 0 is out of "
+			"range"))
+		return EINVAL;
+
 	/* etc/storegw.conf documents every key */
 	text = sg_test_read_file(SG_SRCDIR "/etc/storegw.conf", &len);
 	TEST_ASSERT(text != NULL);
@@ -554,6 +578,105 @@ static int test_httppost(void)
 	return 0;
 }
 
+/* CORS: deny by default, same origin always, listed origins only. */
+static int test_cors(void)
+{
+	struct sg_orders_conf c;
+
+	sg_orders_conf_defaults(&c);
+	/* no Origin: not a cross-origin browser request */
+	TEST_EQ(sg_orders_cors_check(&c, NULL, "127.0.0.1:8080"),
+		SG_ORDERS_CORS_SAME);
+	/* the gateway's own page (the demo store) */
+	TEST_EQ(sg_orders_cors_check(&c, "http://127.0.0.1:8080",
+				     "127.0.0.1:8080"), SG_ORDERS_CORS_SAME);
+	TEST_EQ(sg_orders_cors_check(&c, "https://GW.example",
+				     "gw.example"), SG_ORDERS_CORS_SAME);
+	/* anything else is refused until listed */
+	TEST_EQ(sg_orders_cors_check(&c, "http://127.0.0.1:8081",
+				     "127.0.0.1:8080"), SG_ORDERS_CORS_DENIED);
+	TEST_EQ(sg_orders_cors_check(&c, "https://shop.example", NULL),
+		SG_ORDERS_CORS_DENIED);
+	TEST_EQ(sg_orders_cors_check(&c, "null", "127.0.0.1:8080"),
+		SG_ORDERS_CORS_DENIED);
+	TEST_EQ(sg_orders_cors_check(&c, "", "127.0.0.1:8080"),
+		SG_ORDERS_CORS_DENIED);
+	TEST_EQ(sg_orders_cors_check(&c, "ftp://127.0.0.1:8080",
+				     "127.0.0.1:8080"), SG_ORDERS_CORS_DENIED);
+
+	str_ncpy(c.allow_origins[0], "https://shop.example",
+		 sizeof(c.allow_origins[0]));
+	c.allow_originsc = 1;
+	TEST_EQ(sg_orders_cors_check(&c, "https://shop.example",
+				     "gw.example"), SG_ORDERS_CORS_ALLOWED);
+	TEST_EQ(sg_orders_cors_check(&c, "https://SHOP.example",
+				     "gw.example"), SG_ORDERS_CORS_ALLOWED);
+	/* scheme and port are part of the origin */
+	TEST_EQ(sg_orders_cors_check(&c, "http://shop.example",
+				     "gw.example"), SG_ORDERS_CORS_DENIED);
+	TEST_EQ(sg_orders_cors_check(&c, "https://shop.example:444",
+				     "gw.example"), SG_ORDERS_CORS_DENIED);
+	TEST_EQ(sg_orders_cors_check(&c, "https://shop.example.evil",
+				     "gw.example"), SG_ORDERS_CORS_DENIED);
+	return 0;
+}
+
+/* The per-IP limiter the orders share with call admission. */
+static int test_iprate(void)
+{
+	struct sg_iprate *r = NULL;
+	struct sg_rate_bucket b = {0, 0, false};
+	uint64_t wait;
+	int i, err = 0;
+
+	/* a bucket starts full: 3 a minute = a burst of 3, then one per 20 s */
+	for (i = 0; i < 3; i++)
+		TEST_ASSERT(sg_rate_take(&b, 3, 1000, &wait));
+	TEST_ASSERT(!sg_rate_take(&b, 3, 1000, &wait));
+	TEST_EQ(wait, 20000);
+	TEST_ASSERT(!sg_rate_take(&b, 3, 15000, &wait));
+	TEST_EQ(wait, 6000);
+	TEST_ASSERT(sg_rate_take(&b, 3, 21000, &wait));
+	TEST_EQ(wait, 0);
+
+	TEST_EQ(sg_iprate_alloc(&r, 0), EINVAL);
+	TEST_EQ(sg_iprate_alloc(&r, 16), 0);
+	for (i = 0; i < 2; i++)
+		if (sg_iprate_take(r, "192.0.2.1", 2, 5000, &wait))
+			err = EINVAL;
+	if (!err && sg_iprate_take(r, "192.0.2.1", 2, 5000, &wait) != EAGAIN)
+		err = EINVAL;
+	if (!err && wait != 30000)
+		err = EINVAL;
+	/* another client has its own bucket */
+	if (!err && sg_iprate_take(r, "2001:db8::1", 2, 5000, &wait))
+		err = EINVAL;
+	if (!err && sg_iprate_take(r, "192.0.2.1", 2, 35000, &wait))
+		err = EINVAL;
+	if (!err && sg_iprate_take(r, "x"
+				   "0123456789012345678901234567890123456789"
+				   "0123456789012345678901234567890123", 2,
+				   5000, &wait) != EINVAL)
+		err = EINVAL;
+	/* bounded: 40 clients, 16 remembered; the oldest start full again */
+	for (i = 0; !err && i < 40; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "198.51.100.%d", i);
+		if (sg_iprate_take(r, ip, 2, 6000, &wait) ||
+		    sg_iprate_take(r, ip, 2, 6000, &wait) ||
+		    sg_iprate_take(r, ip, 2, 6000, &wait) != EAGAIN)
+			err = EINVAL;
+	}
+	if (!err && sg_iprate_count(r) != 16)
+		err = EINVAL;
+	if (!err && sg_iprate_take(r, "198.51.100.0", 2, 6000, &wait))
+		err = EINVAL;
+	mem_deref(r);
+	TEST_EQ(err, 0);
+	return 0;
+}
+
 const struct sg_test sg_tests_orders[] = {
 	{"validation", test_validation},
 	{"canonical", test_canonical},
@@ -563,5 +686,7 @@ const struct sg_test sg_tests_orders[] = {
 	{"url", test_url},
 	{"conf", test_conf},
 	{"httppost", test_httppost},
+	{"cors", test_cors},
+	{"iprate", test_iprate},
 	{NULL, NULL},
 };
