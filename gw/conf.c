@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <re.h>
 #include "gw/gw.h"
+#include "gw/showroom.h"
 
 struct group {
 	const char *name;
@@ -21,6 +22,7 @@ static const struct group groups[] = {
 	{"sip",    sg_sip_conf_keys,    offsetof(struct sg_conf, sip)},
 	{"orders", sg_orders_conf_keys, offsetof(struct sg_conf, orders)},
 	{"demo",   sg_demo_conf_keys,   offsetof(struct sg_conf, demo)},
+	{"showroom", sg_showroom_conf_keys, offsetof(struct sg_conf, showroom)},
 };
 
 void sg_conf_defaults(struct sg_conf *c)
@@ -32,6 +34,7 @@ void sg_conf_defaults(struct sg_conf *c)
 	sg_sip_conf_defaults(&c->sip);
 	sg_orders_conf_defaults(&c->orders);
 	sg_demo_conf_defaults(&c->demo);
+	sg_showroom_conf_defaults(&c->showroom);
 }
 
 static const char *src_name(const config_setting_t *s, const char *path)
@@ -334,6 +337,79 @@ static int load_stores(struct sg_conf *c, const config_setting_t *ls,
 	return 0;
 }
 
+/* The top-level "reps" list, read after every group and the stores: a
+ * rep names a configured store, its id is unique in that store, a "hub"
+ * contact needs showroom.listen and a password. */
+static int load_reps(struct sg_conf *c, const config_setting_t *ls,
+		     const char *path, char *err, size_t errsz)
+{
+	int i, n = config_setting_length(ls);
+
+	if (!config_setting_is_list(ls) &&
+	    !(config_setting_is_array(ls) && n == 0))
+		FAIL(ls, "reps: expected a list of groups ( { store = ...; "
+		     "id = ...; }, ... ), got %s",
+		     type_name(config_setting_type(ls)));
+	if (n > SG_MAX_REPS)
+		FAIL(ls, "reps: %d reps, at most %d", n, SG_MAX_REPS);
+
+	for (i = 0; i < n; i++) {
+		const config_setting_t *es = config_setting_get_elem(ls,
+							     (unsigned)i);
+		struct sg_rep_conf *r = &c->reps[i];
+		const config_setting_t *ks;
+		char gname[32];
+		struct group g;
+		bool hub = false;
+		size_t j;
+		int err2;
+
+		snprintf(gname, sizeof(gname), "reps[%d]", i);
+		g.name = gname;
+		g.keys = sg_rep_conf_keys;
+		g.offset = 0;
+		sg_rep_conf_defaults(r);
+		err2 = load_group(&g, r, es, path, err, errsz);
+		if (err2)
+			return err2;
+
+		ks = config_setting_get_member(es, "store");
+		for (j = 0; j < c->storec; j++)
+			if (!strcmp(c->stores[j].id, r->store))
+				break;
+		if (!r->store[0] || j == c->storec)
+			FAIL(ks ? ks : es, "%s.store: \"%s\" is not a configured"
+			     " store", gname, r->store);
+		if (!r->id[0])
+			FAIL(es, "%s.id: missing", gname);
+		for (j = 0; j < (size_t)i; j++) {
+			if (strcmp(c->reps[j].store, r->store) ||
+			    strcmp(c->reps[j].id, r->id))
+				continue;
+			ks = config_setting_get_member(es, "id");
+			FAIL(ks ? ks : es, "%s.id: \"%s\" is already a rep of "
+			     "store %s (reps[%zu])", gname, r->id, r->store, j);
+		}
+		if (!r->name[0])
+			str_ncpy(r->name, r->id, sizeof(r->name));
+		for (j = 0; j < r->contactc; j++)
+			hub |= !strcmp(r->contacts[j], "hub");
+		ks = config_setting_get_member(es, "contacts");
+		if (hub && !c->showroom.listen[0])
+			FAIL(ks ? ks : es, "%s.contacts: \"hub\" needs "
+			     "showroom.listen", gname);
+		if (hub && !r->password[0]) {
+			const config_setting_t *ps =
+				config_setting_get_member(es, "password");
+
+			FAIL(ps ? ps : es, "%s.password: empty, but the rep "
+			     "has a \"hub\" contact", gname);
+		}
+	}
+	c->repc = (size_t)n;
+	return 0;
+}
+
 /* A port range "group.port_min .. group.port_max"; reported at the line
  * of the later key. */
 static int port_range(config_t *cf, const char *path, const char *grp,
@@ -381,7 +457,7 @@ static int cross_check(struct sg_conf *c, config_t *cf, const char *path,
 int sg_conf_load(struct sg_conf *c, const char *path, const char *text,
 		 char *err, size_t errsz)
 {
-	const config_setting_t *root;
+	const config_setting_t *root, *reps = NULL;
 	config_t cf;
 	int i, n, rc = 0;
 
@@ -420,6 +496,10 @@ int sg_conf_load(struct sg_conf *c, const char *path, const char *text,
 				goto out;
 			continue;
 		}
+		if (name && !strcmp(name, "reps")) {
+			reps = gs;     /* after the stores and showroom */
+			continue;
+		}
 		for (j = 0; j < sizeof(groups) / sizeof(groups[0]); j++)
 			if (name && !strcmp(groups[j].name, name))
 				break;
@@ -433,7 +513,8 @@ int sg_conf_load(struct sg_conf *c, const char *path, const char *text,
 				m += snprintf(err + m, errsz - (size_t)m,
 					      " %s", groups[j].name);
 			if (m > 0 && (size_t)m < errsz)
-				snprintf(err + m, errsz - (size_t)m, " stores)");
+				snprintf(err + m, errsz - (size_t)m,
+					 " stores reps)");
 			rc = EINVAL;
 			goto out;
 		}
@@ -443,7 +524,16 @@ int sg_conf_load(struct sg_conf *c, const char *path, const char *text,
 			goto out;
 	}
 
+	if (reps) {
+		rc = load_reps(c, reps, path, err, errsz);
+		if (rc)
+			goto out;
+	}
 	rc = cross_check(c, &cf, path, err, errsz);
+	if (!rc && c->showroom.min_expires > c->showroom.max_expires)
+		rc = port_range(&cf, path, "showroom", "min_expires",
+				"max_expires", c->showroom.min_expires,
+				c->showroom.max_expires, err, errsz);
 
  out:
 	config_destroy(&cf);
@@ -527,6 +617,39 @@ static void print_stores(FILE *f)
 	fprintf(f, "#   }\n# );\n");
 }
 
+/* The "reps" list as a commented example: the default has no rep. */
+static void print_reps(FILE *f)
+{
+	const struct sg_conf_key *k;
+	struct sg_rep_conf ex;
+
+	sg_rep_conf_defaults(&ex);
+	strcpy(ex.store, "demo");
+	strcpy(ex.id, "alice");
+	strcpy(ex.name, "Alice");
+	strcpy(ex.password, "change-me");
+	strcpy(ex.skills[0], "shoes");
+	ex.skillc = 1;
+	strcpy(ex.contacts[0], "hub");
+	strcpy(ex.contacts[1], "tel:+4930124");
+	ex.contactc = 2;
+
+	fprintf(f, "\n# reps: the sales reps of the stores, a list of groups,"
+		" at most %d.\n"
+		"# A rep's showroom AoR is sip:<id>@<store>; its hub endpoint"
+		" registers with\n"
+		"# the gateway (showroom.listen) with digest realm = store,"
+		" username = id.\n"
+		"# An example rep:\n#\n# reps = (\n#   {\n", SG_MAX_REPS);
+	for (k = sg_rep_conf_keys; k->name; k++) {
+		fprintf(f, "#     # %s\n", k->doc ? k->doc : "");
+		fprintf(f, "#     %s = ", k->name);
+		print_value(f, k, &ex);
+		fprintf(f, ";\n#\n");
+	}
+	fprintf(f, "#   }\n# );\n");
+}
+
 int sg_conf_print_defaults(FILE *f)
 {
 	struct sg_conf c;
@@ -561,5 +684,6 @@ int sg_conf_print_defaults(FILE *f)
 		fprintf(f, "};\n\n");
 	}
 	print_stores(f);
+	print_reps(f);
 	return 0;
 }

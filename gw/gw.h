@@ -12,6 +12,7 @@ struct le;
 #include "sip/sip.h"
 #include "gw/store.h"
 #include "gw/orders.h"
+#include "gw/rep.h"
 
 /* ---- config group "gw" (gw/gwconf.c) ---------------------------------- */
 
@@ -57,6 +58,9 @@ struct sg_conf {
 	struct sg_demo_conf demo;
 	struct sg_store_conf stores[SG_MAX_STORES];  /**< "stores" list   */
 	size_t storec;
+	struct sg_showroom_conf showroom;       /**< gw/repconf.c         */
+	struct sg_rep_conf reps[SG_MAX_REPS];   /**< "reps" list          */
+	size_t repc;
 };
 
 /** The configuration the daemon runs with when given no file. */
@@ -109,6 +113,12 @@ struct list *sg_app_calls(struct sg_app *app);
 struct sg_webrtc_cert *sg_app_cert(struct sg_app *app);
 struct sg_stores *sg_app_stores(struct sg_app *app);
 struct sg_sip_ua *sg_app_sip_ua(struct sg_app *app);
+struct sg_showroom;
+struct sg_hublegs;
+/** The showroom registrar (NULL: showroom.listen is ""). */
+struct sg_showroom *sg_app_showroom(struct sg_app *app);
+/** The hub legs over the showroom (NULL without a showroom). */
+struct sg_hublegs *sg_app_hublegs(struct sg_app *app);
 /** The orders service (gw/orders.c). */
 struct sg_orders *sg_app_orders(struct sg_app *app);
 /** A fresh call_ref for sip/ (never 0). */
@@ -147,6 +157,15 @@ const char *sg_call_peer(const struct sg_call *call);
 uint32_t sg_call_ref(const struct sg_call *call);
 struct sg_sip_ev;
 void sg_call_sip_event(struct sg_call *call, const struct sg_sip_ev *ev);
+struct sg_rep_conf;
+/**
+ * Start the call's SIP target toward contact contact_idx of rep ("hub":
+ * the rep's registered showroom endpoint; "tel:"/"sip:": through the
+ * store's IMS identity). The browser's offer must still be pending.
+ * 0, EALREADY (a target runs), ENOTCONN (not registered / no IMS), EINVAL.
+ */
+int sg_call_leg_to_contact(struct sg_call *call, const struct sg_rep_conf *rep,
+			   size_t contact_idx);
 
 /* ---- the echo target (gw/echo.c) ------------------------------------- */
 

@@ -459,6 +459,88 @@ static int test_store_keys_documented(void)
 	return 0;
 }
 
+/* ---- showroom and reps (issue 5) -------------------------------------- */
+
+#define RP_STORES "stores: (\n { id = \"s1\"; secret = \"" SECRET32 "\"; }\n);\n"
+#define RP_LISTEN "showroom: { listen = \"127.0.0.1:5070\"; };\n"
+/* line 6 holds the first rep */
+#define RP(x) RP_STORES RP_LISTEN "reps: (\n" x "\n);\n"
+
+static int test_reps_valid(void)
+{
+	struct sg_conf c;
+	char err[512] = "";
+
+	TEST_EQ(sg_conf_load(&c, "t.conf", RP(" { store = \"s1\"; id = "
+		"\"alice\"; name = \"Alice\"; password = \"pw\"; skills = "
+		"[\"shoes\"]; contacts = [\"hub\", \"tel:+4930124\", "
+		"\"sip:al@ims.test\"]; },\n { store = \"s1\"; id = \"bob\"; "
+		"contacts = [\"tel:+4930125\"]; }"), err, sizeof(err)), 0);
+	TEST_EQ(c.repc, 2);
+	TEST_ASSERT(!strcmp(c.reps[0].id, "alice"));
+	TEST_ASSERT(!strcmp(c.reps[0].password, "pw"));
+	TEST_EQ(c.reps[0].contactc, 3);
+	TEST_EQ(c.reps[0].skillc, 1);
+	TEST_ASSERT(!strcmp(c.reps[1].name, "bob"));    /* name = id */
+	TEST_ASSERT(!strcmp(c.showroom.listen, "127.0.0.1:5070"));
+	TEST_EQ(c.showroom.min_expires, 10);
+	TEST_EQ(c.showroom.max_expires, 300);
+	TEST_EQ(c.showroom.ring_timeout_s, 15);
+	TEST_EQ(c.showroom.queue_max_wait_s, 120);
+	TEST_EQ(c.showroom.queue_max, 20);
+	return 0;
+}
+
+static int test_reps_errors(void)
+{
+	int err = expect(RP(" { store = \"s9\"; id = \"a\"; }"), "t.conf:6:",
+			 "reps[0].store: \"s9\" is not a configured store");
+
+	if (!err)
+		err = expect(RP(" { store = \"s1\"; id = \"a\"; },\n"
+				" { store = \"s1\"; id = \"a\"; }"), "t.conf:7:",
+			     "reps[1].id: \"a\" is already a rep of store s1");
+	if (!err)
+		err = expect(RP(" { store = \"s1\"; id = \"Al ice\"; }"),
+			     "t.conf:6:", "reps[0].id: \"Al ice\" is not an id");
+	if (!err)
+		err = expect(RP(" { store = \"s1\"; id = \"a\"; contacts = "
+				"[\"+4930124\"]; }"), "t.conf:6:",
+			     "reps[0].contacts: \"+4930124\" is not \"hub\"");
+	if (!err)
+		err = expect(RP(" { store = \"s1\"; id = \"a\"; contacts = "
+				"[\"tel:+49\"]; }"), "t.conf:6:",
+			     "reps[0].contacts: \"tel:+49\" is not");
+	if (!err)
+		err = expect(RP(" { store = \"s1\"; id = \"a\"; contacts = "
+				"[\"sip:nohost\"]; }"), "t.conf:6:",
+			     "reps[0].contacts: \"sip:nohost\" is not");
+	if (!err)
+		err = expect(RP_STORES "reps: (\n { store = \"s1\"; id = \"a\";"
+			     " password = \"p\";\n contacts = [\"hub\"]; }\n);\n",
+			     "t.conf:6:", "reps[0].contacts: \"hub\" needs "
+			     "showroom.listen");
+	if (!err)
+		err = expect(RP(" { store = \"s1\"; id = \"a\"; password = \"\";"
+				" contacts = [\"hub\"]; }"), "t.conf:6:",
+			     "reps[0].password: empty, but the rep has a "
+			     "\"hub\" contact");
+	if (!err)
+		err = expect(RP(" { store = \"s1\"; id = \"a\"; pass = \"x\"; }"),
+			     "t.conf:6:", "unknown key 'reps[0].pass'");
+	if (!err)
+		err = expect(RP_STORES "\nreps: { id = \"a\"; };\n", "t.conf:5:",
+			     "reps: expected a list of groups");
+	if (!err)
+		err = expect(RP_STORES "showroom: { listen = \"x\"; };\n",
+			     "t.conf:4:", "showroom.listen: \"x\" is not");
+	if (!err)
+		err = expect(RP_STORES "showroom: { min_expires = 100;\n "
+			     "max_expires = 50; };\n", "t.conf:5:",
+			     "showroom.max_expires: 50 is below min_expires");
+	return err;
+}
+
 const struct sg_test sg_tests_conf[] = {
 	{"defaults_file_matches", test_defaults_file_matches},
 	{"every_key_documented", test_every_key_documented},
@@ -482,5 +564,7 @@ const struct sg_test sg_tests_conf[] = {
 	{"stores_too_many", test_stores_too_many},
 	{"stores_secret", test_stores_secret},
 	{"store_keys_documented", test_store_keys_documented},
+	{"reps_valid", test_reps_valid},
+	{"reps_errors", test_reps_errors},
 	{NULL, NULL},
 };
