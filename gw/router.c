@@ -20,7 +20,10 @@ struct rstore {
 	struct sg_router_stats st;   /* .queued computed on demand */
 };
 
+/* Slots keep their index for the router's life (routes name reps by
+ * index); a reload frees a slot once its rep is gone and not held. */
 struct rep {
+	bool used;                   /* configured */
 	struct sg_rep_conf c;        /* password wiped */
 	struct rstore *st;
 	bool registered;
@@ -34,8 +37,8 @@ struct rep {
 struct sg_router {
 	struct rstore stores[SG_MAX_STORES];
 	size_t storec;
-	struct rep *reps;
-	size_t repc;
+	struct rep *reps;            /* SG_MAX_REPS slots */
+	size_t repc;                 /* slots ever used */
 	uint32_t ring_ms, wait_ms;
 	int queue_max;
 	struct tmr kick;
@@ -50,8 +53,6 @@ struct sg_route {
 	struct sg_router *r;         /* strong */
 	struct rstore *st;
 	struct sg_route_target t;
-	int want;                    /* rep index for rep:<id>, else -1 */
-	int exclude;                 /* switch: the rep the call has */
 	bool noqueue;                /* switch: never waits */
 	enum rstate state;
 	int rep, contact;
@@ -212,7 +213,6 @@ int sg_router_alloc(struct sg_router **rp, const struct sg_showroom_conf *sc,
 		    const struct sg_rep_conf *reps, size_t repc)
 {
 	struct sg_router *r;
-	size_t i;
 	int err = 0;
 
 	if (!rp || !sc || (repc && !reps) || repc > SG_MAX_REPS)
@@ -226,25 +226,12 @@ int sg_router_alloc(struct sg_router **rp, const struct sg_showroom_conf *sc,
 	r->ring_ms = (uint32_t)sc->ring_timeout_s * 1000;
 	r->wait_ms = (uint32_t)sc->queue_max_wait_s * 1000;
 	r->queue_max = sc->queue_max;
-	if (repc) {
-		r->reps = mem_zalloc(repc * sizeof(*r->reps), NULL);
-		if (!r->reps) {
-			err = ENOMEM;
-			goto out;
-		}
+	r->reps = mem_zalloc(SG_MAX_REPS * sizeof(*r->reps), NULL);
+	if (!r->reps) {
+		err = ENOMEM;
+		goto out;
 	}
-	for (i = 0; i < repc; i++) {
-		struct rep *p = &r->reps[i];
-
-		err = sg_router_add_store(r, reps[i].store);
-		if (err)
-			goto out;
-		p->c = reps[i];
-		memset(p->c.password, 0, sizeof(p->c.password));
-		p->st = store_find(r, reps[i].store);
-		p->idle_since = now(r);
-	}
-	r->repc = repc;
+	err = sg_router_set_reps(r, reps, repc);
  out:
 	if (err)
 		mem_deref(r);
@@ -281,7 +268,8 @@ static int rep_find(const struct sg_router *r, const struct rstore *st,
 	size_t i;
 
 	for (i = 0; i < r->repc; i++)
-		if (r->reps[i].st == st && !strcmp(r->reps[i].c.id, id))
+		if (r->reps[i].used && r->reps[i].st == st &&
+		    !strcmp(r->reps[i].c.id, id))
 			return (int)i;
 	return -1;
 }
@@ -320,7 +308,7 @@ static int contact_next(const struct rep *p, int from)
 
 static bool available(const struct rep *p)
 {
-	return !p->holder && !p->away && p->online;
+	return p->used && !p->holder && !p->away && p->online;
 }
 
 static void kick_h(void *arg);
@@ -338,7 +326,7 @@ static void reps_update(struct sg_router *r)
 
 	for (i = 0; i < r->repc; i++) {
 		struct rep *p = &r->reps[i];
-		bool on = contact_next(p, -1) >= 0;
+		bool on = p->used && contact_next(p, -1) >= 0;
 
 		if (on && !p->online) {
 			p->idle_since = now(r);
@@ -347,6 +335,55 @@ static void reps_update(struct sg_router *r)
 		p->online = on;
 	}
 	kick(r);
+}
+
+int sg_router_set_reps(struct sg_router *r, const struct sg_rep_conf *reps,
+		       size_t repc)
+{
+	bool keep[SG_MAX_REPS];
+	size_t i, j;
+	int err;
+
+	if (!r || (repc && !reps) || repc > SG_MAX_REPS)
+		return EINVAL;
+	for (i = 0; i < repc; i++) {
+		err = sg_router_add_store(r, reps[i].store);
+		if (err)
+			return err;
+	}
+	memset(keep, 0, sizeof(keep));
+	for (i = 0; i < repc; i++) {
+		struct rstore *st = store_find(r, reps[i].store);
+		int k = rep_find(r, st, reps[i].id);
+		struct rep *p;
+
+		if (k < 0) {
+			/* a slot neither configured nor held by a call */
+			for (j = 0; j < SG_MAX_REPS; j++)
+				if (!r->reps[j].used && !r->reps[j].holder &&
+				    !keep[j])
+					break;
+			if (j == SG_MAX_REPS)
+				return ENOSPC;
+			p = &r->reps[j];
+			/* gen moves on: routes that tried the slot's former
+			 * rep may try this one */
+			*p = (struct rep){.used = true, .st = st,
+				.idle_since = now(r), .gen = p->gen + 1};
+			k = (int)j;
+			if (j >= r->repc)
+				r->repc = j + 1;
+		}
+		p = &r->reps[k];
+		p->c = reps[i];
+		memset(p->c.password, 0, sizeof(p->c.password));
+		keep[k] = true;
+	}
+	for (j = 0; j < r->repc; j++)
+		if (!keep[j])
+			r->reps[j].used = false;
+	reps_update(r);
+	return 0;
 }
 
 int sg_router_set_registered(struct sg_router *r, const char *store,
@@ -521,6 +558,8 @@ int sg_router_reps_json(struct re_printf *pf, const struct sg_router *r)
 		const struct rep *p = &r->reps[i];
 		enum sg_rep_state s = rep_state(p);
 
+		if (!p->used)
+			continue;
 		err = re_hprintf(pf, "%s{\"store\":\"%H\",\"id\":\"%H\","
 				 "\"name\":\"%H\",\"skills\":[", n++ ? "," : "",
 				 utf8_encode, p->st->id, utf8_encode, p->c.id,
@@ -598,11 +637,10 @@ static bool matches(const struct sg_route *rt, size_t i)
 	const struct rep *p = &rt->r->reps[i];
 	size_t k;
 
-	if (p->st != rt->st || (int)i == rt->exclude ||
-	    rt->tried[i] == p->gen + 1)
+	if (!p->used || p->st != rt->st || rt->tried[i] == p->gen + 1)
 		return false;
 	if (!rt->t.any)
-		return (int)i == rt->want;
+		return !strcmp(p->c.id, rt->t.rep);
 	if (!rt->t.skill[0])
 		return true;
 	for (k = 0; k < p->c.skillc; k++)
@@ -834,8 +872,6 @@ static int route_new(struct sg_route **rtp, struct sg_router *r,
 		return ENOMEM;
 	rt->r = mem_ref(r);
 	rt->st = st;
-	rt->want = -1;
-	rt->exclude = -1;
 	rt->rep = -1;
 	rt->contact = -1;
 	tmr_init(&rt->tmr_ring);
@@ -853,7 +889,8 @@ static bool has_skill(const struct sg_router *r, const struct rstore *st,
 	size_t i, k;
 
 	for (i = 0; i < r->repc; i++) {
-		if (r->reps[i].st != st || (int)i == exclude)
+		if (!r->reps[i].used || r->reps[i].st != st ||
+		    (int)i == exclude)
 			continue;
 		if (!skill[0])
 			return true;
@@ -871,7 +908,7 @@ int sg_route_alloc(struct sg_route **rtp, struct sg_router *r,
 {
 	struct rstore *st;
 	struct sg_route *rt;
-	int want = -1, err;
+	int err;
 
 	if (!rtp || !r || !t || !h || !msg || !msgsz)
 		return EINVAL;
@@ -888,8 +925,7 @@ int sg_route_alloc(struct sg_route **rtp, struct sg_router *r,
 		return ENOENT;
 	}
 	if (!t->any) {
-		want = rep_find(r, st, t->rep);
-		if (want < 0) {
+		if (rep_find(r, st, t->rep) < 0) {
 			re_snprintf(msg, msgsz, "no such rep");
 			st->st.refused++;
 			return ENOENT;
@@ -899,7 +935,6 @@ int sg_route_alloc(struct sg_route **rtp, struct sg_router *r,
 	if (err)
 		return err;
 	rt->t = *t;
-	rt->want = want;
 	list_append(&st->routes, &rt->le, rt);
 	kick(r);
 	*rtp = rt;
@@ -942,13 +977,11 @@ int sg_route_switch_alloc(struct sg_route **rtp, struct sg_route *old,
 		return err;
 	if (want >= 0) {
 		str_ncpy(rt->t.rep, rep, sizeof(rt->t.rep));
-		rt->want = want;
 	}
 	else {
 		rt->t.any = true;
 		str_ncpy(rt->t.skill, old->t.skill, sizeof(rt->t.skill));
 	}
-	rt->exclude = old->rep;
 	rt->noqueue = true;
 	list_append(&old->st->routes, &rt->le, rt);
 	kick(r);

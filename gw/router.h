@@ -66,6 +66,14 @@ int sg_router_target_parse(struct sg_route_target *t, const char *to,
  */
 int sg_router_alloc(struct sg_router **rp, const struct sg_showroom_conf *sc,
 		    const struct sg_rep_conf *reps, size_t repc);
+/**
+ * Reload: reps still configured (same store and id) keep their state,
+ * calls and idle time; new reps start offline (feed their registration);
+ * a removed rep is offered no more, a call it has goes on. Pointers from
+ * sg_route_rep stay valid. ENOSPC: more reps than SG_MAX_REPS slots.
+ */
+int sg_router_set_reps(struct sg_router *r, const struct sg_rep_conf *reps,
+		       size_t repc);
 /** Count requests for a store that has no reps (ENOSPC: too many). */
 int sg_router_add_store(struct sg_router *r, const char *store);
 /** Timeouts in ms instead of the config's seconds (tests). */

@@ -580,14 +580,14 @@ static int test_queue_wait(void)
 	rep_add(&f, "a", "", "hub");
 	err = fix_start(&f, false);
 	CHECK(!err);
-	sg_router_set_timeouts(f.r, 10000, 50);
+	sg_router_set_timeouts(f.r, 10000, 300);
 	CHECK(!req(&f, 0, "rep:any", true));
 	CHECK(!req(&f, 1, "rep:any", true));
 	loop(5);
 	CHECK_STREQ(f.rec[1].trail, "Q1 ");
-	loop(20);
+	loop(100);
 	CHECK_STREQ(f.rec[1].trail, "Q1 ");
-	loop(60);
+	wait_for(&f.rec[1], "Q1 N ", 2000);
 	CHECK_STREQ(f.rec[1].trail, "Q1 N ");
 	CHECK(!sg_router_stats(f.r, "s1", &st));
 	CHECK_EQ(st.timed_out, 1);
@@ -791,6 +791,67 @@ static int test_report(void)
 	return err;
 }
 
+/* SIGHUP with another reps list */
+static int test_reload(void)
+{
+	struct fix f;
+	const struct sg_rep_conf *held;
+	int err;
+
+	fix_init(&f);
+	rep_add(&f, "a", "", "hub");
+	rep_add(&f, "b", "", "hub");
+	rep_add(&f, "c", "", "hub");
+	err = fix_start(&f, false);
+	CHECK(!err);
+	CHECK(!req(&f, 0, "rep:any", true));
+	loop(5);
+	CHECK_STREQ(f.rec[0].rep, "a");
+	held = sg_route_rep(f.rec[0].rt);
+	CHECK(!sg_router_set_away(f.r, "s1", "c", true));
+
+	/* a removed while in a call, c kept (away), b kept, d new */
+	f.reps[0] = f.reps[2];
+	f.reps[2] = f.reps[1];
+	str_ncpy(f.reps[2].id, "d", sizeof(f.reps[2].id));
+	f.repc = 3;
+	f.clock += 100;
+	CHECK(!sg_router_set_reps(f.r, f.reps, f.repc));
+	CHECK_EQ(state(&f, "c"), SG_REP_AWAY);
+	CHECK_EQ(state(&f, "b"), SG_REP_AVAILABLE);
+	CHECK_EQ(state(&f, "d"), SG_REP_OFFLINE);
+	CHECK_EQ(sg_router_rep_state(f.r, "s1", "a", &(enum sg_rep_state){0}),
+		 ENOENT);
+	/* a's call goes on; its config stays readable */
+	CHECK(sg_route_rep(f.rec[0].rt) == held);
+	CHECK_STREQ(held->id, "a");
+	CHECK(!sg_router_set_registered(f.r, "s1", "d", true));
+	/* b is idle longer than d (registered now) */
+	CHECK(!req(&f, 1, "rep:any", true));
+	CHECK(!req(&f, 2, "rep:any", true));
+	CHECK(!req(&f, 3, "rep:any", true));
+	loop(5);
+	CHECK_STREQ(f.rec[1].trail, "O:b/0 ");
+	CHECK_STREQ(f.rec[2].trail, "O:d/0 ");
+	CHECK_STREQ(f.rec[3].trail, "Q1 ");
+	/* a's call ends: a is gone, nobody is served */
+	f.rec[0].rt = mem_deref(f.rec[0].rt);
+	loop(5);
+	CHECK_STREQ(f.rec[3].trail, "Q1 ");
+	/* a configured again: a fresh rep, offline until registered */
+	f.reps[3] = f.reps[1];
+	str_ncpy(f.reps[3].id, "a", sizeof(f.reps[3].id));
+	f.repc = 4;
+	CHECK(!sg_router_set_reps(f.r, f.reps, f.repc));
+	CHECK_EQ(state(&f, "a"), SG_REP_OFFLINE);
+	CHECK(!sg_router_set_registered(f.r, "s1", "a", true));
+	loop(5);
+	CHECK_STREQ(f.rec[3].trail, "Q1 O:a/0 ");
+ out:
+	fix_close(&f);
+	return err;
+}
+
 const struct sg_test sg_tests_router[] = {
 	{"parse", test_parse},
 	{"longest_idle", test_longest_idle},
@@ -804,5 +865,6 @@ const struct sg_test sg_tests_router[] = {
 	{"queue_full", test_queue_full},
 	{"switch", test_switch},
 	{"report", test_report},
+	{"reload", test_reload},
 	{NULL, NULL},
 };
