@@ -1,7 +1,11 @@
 #!/bin/bash
 # storegw quick start on Debian 12, as root:
-#   ./quickstart.sh run    install what it needs, build, run the gateway
-#                          with its built-in defaults (loopback, port 8080)
+#   ./quickstart.sh run    install what it needs, build, run `make demo`:
+#                          the gateway with the demo store on
+#                          http://127.0.0.1:8080/, the hub's reps, Kamailio,
+#                          a phone rep (baresip) and an order server
+#                          (tools/demo.sh); the gateway alone with its
+#                          built-in defaults when a piece is missing
 #   ./quickstart.sh test   install what it needs, build, run every test:
 #                          unit, include check, integration (headless
 #                          Chromium), the same under ASan+UBSan, fuzzers,
@@ -19,9 +23,11 @@ build_pkgs="autoconf automake libtool pkg-config make gcc clang
  libvo-amrwbenc-dev libspeexdsp-dev libspandsp-dev libconfig-dev libssl-dev
  zlib1g-dev libsqlite3-dev"
 test_pkgs="chromium kamailio baresip baresip-ffmpeg iproute2 iptables"
+demo_pkgs="kamailio baresip baresip-ffmpeg python3"
 need=""
 pkgs="$build_pkgs"
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
+[ "$mode" = run ] && pkgs="$pkgs $demo_pkgs"
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		need="$need $p"
@@ -51,6 +57,14 @@ configure build --enable-werror
 make -C build -j"$jobs" >/dev/null
 
 if [ "$mode" = run ]; then
+	missing=""
+	for f in build/hub/storegw-hub /usr/sbin/kamailio /usr/bin/baresip; do
+		[ -x "$f" ] || missing="$missing $f"
+	done
+	if [ -z "$missing" ]; then
+		exec make -C build -s demo
+	fi
+	echo "== no$missing: the gateway alone (not make demo)"
 	cd build
 	# no config file here: the built-in defaults (etc/storegw.conf lists them)
 	exec ./gw/storegw
