@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct mbuf;
 
@@ -119,6 +120,48 @@ struct sg_media_conf {
 
 extern const struct sg_conf_key sg_media_conf_keys[];
 void sg_media_conf_defaults(struct sg_media_conf *c);
+
+/* ------------------------------------------------------------------ */
+/* Config files (media/cfgfile.c): any key table against libconfig      */
+/* ------------------------------------------------------------------ */
+
+struct config_setting_t;
+struct config_t;
+
+/**
+ * Read a libconfig file (path) or text (text != NULL; path names it in
+ * messages) into cf (config_init() done by the caller).
+ * @return 0, or EINVAL with "file:line: message" / "file: cannot read"
+ */
+int sg_conf_read(struct config_t *cf, const char *path, const char *text,
+		 char *err, size_t errsz);
+
+/**
+ * Write "file:line: " and the message for setting s into err.
+ * @param path  the file name used when libconfig knows none (text input)
+ * @return EINVAL, always
+ */
+int sg_conf_fail(const struct config_setting_t *s, const char *path,
+		 char *err, size_t errsz, const char *fmt, ...);
+
+/**
+ * Load a libconfig group gs into grp through its key table: an unknown
+ * key, a wrong type, a value out of range, not among an enum's names, a
+ * list too long or refused by the key's check ends with EINVAL and
+ * "file:line: gname.key: what" in err. Members named in subs (NULL-
+ * terminated, may be NULL) are skipped: the caller loads them.
+ */
+int sg_conf_group_load(const struct sg_conf_key *keys, void *grp,
+		       const struct config_setting_t *gs, const char *gname,
+		       const char *const *subs, const char *path, char *err,
+		       size_t errsz);
+
+/**
+ * Print grp's keys as libconfig text, each after its doc line (and range
+ * or names), every line starting with indent.
+ */
+void sg_conf_group_print(FILE *f, const struct sg_conf_key *keys,
+			 const void *grp, const char *indent);
 
 /* ------------------------------------------------------------------ */
 /* SRTP (media/srtp.c + backends)                                       */

@@ -45,6 +45,7 @@ static const struct {
 	{"orders", sg_tests_orders},
 	{"demo",  sg_tests_demo},
 	{"hub",   sg_tests_hub},
+	{"hubd",  sg_tests_hubd},
 	{"router", sg_tests_router},
 };
 

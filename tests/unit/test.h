@@ -75,6 +75,7 @@ extern const struct sg_test sg_tests_vtx[];
 extern const struct sg_test sg_tests_orders[];
 extern const struct sg_test sg_tests_demo[];
 extern const struct sg_test sg_tests_hub[];
+extern const struct sg_test sg_tests_hubd[];
 extern const struct sg_test sg_tests_router[];
 
 #endif

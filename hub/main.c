@@ -1,0 +1,158 @@
+/* hub/main.c: storegw-hub's main(): options, config, signals, the loop. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <re.h>
+#include "hub/daemon.h"
+
+static int sigpipe_fd[2] = {-1, -1};
+
+/* async-signal-safe: only write the signal number to the loop's pipe */
+static void on_signal(int sig)
+{
+	unsigned char c = (unsigned char)sig;
+	ssize_t n = write(sigpipe_fd[1], &c, 1);
+
+	(void)n;
+}
+
+static void sig_read(int flags, void *arg)
+{
+	unsigned char c;
+
+	(void)flags;
+	while (read(sigpipe_fd[0], &c, 1) == 1) {
+		if (c != SIGTERM && c != SIGINT)
+			continue;
+		SG_INFO(SG_SUB_MAIN, NULL, "%s: un-registering and ending "
+			"calls", c == SIGTERM ? "SIGTERM" : "SIGINT");
+		sg_hubd_shutdown(arg);
+	}
+}
+
+static int signals_init(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(sigpipe_fd, O_NONBLOCK | O_CLOEXEC))
+		return errno;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: storegw-hub [-c FILE] [--check-config FILE] "
+		"[--print-default-config] [-h] [--version]\n"
+		"  -c FILE                 config file (built-in defaults "
+		"without it: three\n"
+		"                          synthetic reps, see "
+		"etc/storegw-hub.conf)\n"
+		"  --check-config FILE     validate FILE and exit "
+		"(0 valid, 2 not)\n"
+		"  --print-default-config  print every key with its default\n"
+		"  -h, --help              this help\n"
+		"  --version               print the version\n"
+		"signals: SIGTERM/SIGINT un-register every rep, end calls "
+		"and exit 0\n");
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", required_argument, NULL, 'k'},
+		{"print-default-config", no_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = NULL, *check = NULL;
+	struct sg_hubd *hd = NULL;
+	struct sg_hubd_conf *conf;
+	char errmsg[512];
+	int c, err, i;
+
+	while ((c = getopt_long(argc, argv, "c:hv", opts, NULL)) != -1) {
+		switch (c) {
+
+		case 'c': path = optarg; break;
+		case 'k': check = optarg; break;
+		case 'p': return sg_hubd_conf_print_defaults(stdout) ? 1 : 0;
+		case 'h': usage(stdout); return 0;
+		case 'v': printf("storegw-hub " PACKAGE_VERSION "\n"); return 0;
+		default:  usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	conf = calloc(1, sizeof(*conf));
+	if (!conf)
+		return 1;
+	if (check || path) {
+		if (sg_hubd_conf_load(conf, check ? check : path, NULL, errmsg,
+				      sizeof(errmsg))) {
+			fprintf(stderr, "%s\n", errmsg);
+			free(conf);
+			return 2;
+		}
+		if (check) {
+			printf("%s: ok\n", check);
+			free(conf);
+			return 0;
+		}
+	}
+	else {
+		sg_hubd_conf_defaults(conf);
+	}
+	for (i = 0; i < SG_SUB_COUNT; i++)
+		sg_log_set_level((enum sg_log_subsys)i,
+				 (enum sg_log_level)conf->hub.log_level);
+
+	err = libre_init();
+	if (err) {
+		fprintf(stderr, "storegw-hub: libre_init: %s\n", strerror(err));
+		free(conf);
+		return 1;
+	}
+	err = signals_init();
+	if (!err)
+		err = sg_hubd_alloc(&hd, conf);
+	if (!err)
+		err = fd_listen(sigpipe_fd[0], FD_READ, sig_read, hd);
+	if (err)
+		goto out;
+
+	SG_INFO(SG_SUB_MAIN, NULL, "storegw-hub %s: %zu reps, registrar %s "
+		"(%s), status on http://127.0.0.1:%d/status (config: %s)",
+		PACKAGE_VERSION, conf->repc, conf->gw.registrar,
+		conf->gw.transport == SG_HUBD_TCP ? "tcp" :
+		conf->gw.transport == SG_HUBD_TLS ? "tls" : "udp",
+		sg_hubd_control_port(hd), path ? path : "built-in defaults");
+	err = re_main(NULL);
+
+ out:
+	fd_close(sigpipe_fd[0]);
+	hd = mem_deref(hd);
+	libre_close();
+	free(conf);
+	if (err)
+		SG_ERR(SG_SUB_MAIN, NULL, "exiting: %s", strerror(err));
+	else
+		SG_INFO(SG_SUB_MAIN, NULL, "stopped");
+	return err ? 1 : 0;
+}

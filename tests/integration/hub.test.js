@@ -1,0 +1,288 @@
+// storegw-hub, the webcam hub daemon, against real peers: Kamailio as the
+// registrar, baresip calling a rep through it (RTP counted at baresip),
+// a small SIP client on UDP for the contract's INFO switch and MESSAGE
+// (RTP checked packet by packet: same SSRC, continuous sequence numbers,
+// a VP8 keyframe after the switch), a missing camera, SIGTERM.
+'use strict';
+const { spawn } = require('child_process');
+const crypto = require('crypto');
+const dgram = require('dgram');
+const fs = require('fs');
+const path = require('path');
+const lib = require('./lib');
+const { startKamailio, stopKamailio, baresip, stop, BUILDDIR } = require('./peers');
+const { assert, waitFor, sleep, freePort } = lib;
+
+const HUB = path.join(BUILDDIR, 'hub/storegw-hub');
+
+async function startHub(name, k, { reps, transport = 'udp' } = {}) {
+  const control = await freePort();
+  const sip = await freePort();
+  const pmin = await lib.freePorts(20);
+  const pmax = pmin + 19;
+  const rep = (id, colour, freq, video = {}) => `  { id = "${id}"; name = "${id}"; ` +
+    `password = "${id}pw"; video = { colour = "${colour}"; width = 320; height = 240; ` +
+    `fps = 15; ${Object.entries(video).map(([kk, v]) => `${kk} = "${v}";`).join(' ')} }; ` +
+    `audio = { freq_hz = ${freq}; }; }`;
+  const text = [
+    `hub: { log_level = "info"; control = "127.0.0.1:${control}"; };`,
+    `gateway: { registrar = "${k.uri}"; transport = "${transport}"; store = "store1";`,
+    `  expires = 60; sip_listen = "127.0.0.1:${sip}"; media_addr = "127.0.0.1";`,
+    `  port_min = ${pmin}; port_max = ${pmax}; };`,
+    'reps = (',
+    (reps || [rep('alice', '#e53935', 440), rep('bob', '#43a047', 660),
+      rep('dave', '#1e88e5', 880, { type: 'v4l2', device: '/dev/video99' })]).join(',\n'),
+    ');', ''].join('\n');
+  const file = path.join(lib.OUTDIR, `${name}.conf`);
+  fs.writeFileSync(file, text);
+  const log = fs.createWriteStream(path.join(lib.OUTDIR, `${name}.log`));
+  const proc = spawn(HUB, ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const h = { proc, out: '', sipPort: sip, url: `http://127.0.0.1:${control}` };
+  const onData = (d) => { h.out += d.toString(); log.write(d); };
+  proc.stdout.on('data', onData);
+  proc.stderr.on('data', onData);
+  h.exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
+  await waitFor(() => /status on http/.test(h.out) || proc.exitCode !== null, 10000,
+    `${name} started:\n${h.out}`);
+  assert(proc.exitCode === null, `${name} runs:\n${h.out}`);
+  h.status = async () => JSON.parse((await lib.httpGet(`${h.url}/status`)).text);
+  return h;
+}
+
+async function stopHub(h) {
+  if (h.proc.exitCode !== null) return h.exited;
+  h.proc.kill('SIGTERM');
+  const r = await Promise.race([h.exited, sleep(8000).then(() => null)]);
+  if (!r) { h.proc.kill('SIGKILL'); throw new Error('storegw-hub ignored SIGTERM'); }
+  return r;
+}
+
+// ---- a minimal SIP UAC over UDP (RFC 3261), enough for one dialog ----
+
+function parseSip(buf) {
+  const text = buf.toString();
+  const sep = text.indexOf('\r\n\r\n');
+  const lines = text.slice(0, sep).split('\r\n');
+  const m = /^SIP\/2\.0 (\d+)/.exec(lines[0]);
+  const hdr = {};
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(':');
+    const n = l.slice(0, i).trim().toLowerCase();
+    (hdr[n] = hdr[n] || []).push(l.slice(i + 1).trim());
+  }
+  return { status: m ? Number(m[1]) : 0, start: lines[0], hdr, body: text.slice(sep + 4) };
+}
+
+async function sipClient(name, target) {
+  const sock = dgram.createSocket('udp4');
+  await new Promise((r) => sock.bind(0, '127.0.0.1', r));
+  const port = sock.address().port;
+  const c = { msgs: [], port, callId: `${crypto.randomUUID()}@hubtest`, tag: crypto.randomUUID().slice(0, 8), cseq: 1 };
+  sock.on('message', (b) => {
+    const m = parseSip(b);
+    c.msgs.push(m);
+    if (!m.status) {   // a request from the hub (BYE): answer 200
+      const h = (n) => (m.hdr[n] || []).map((v) => `${n}: ${v}`).join('\r\n');
+      sock.send(`SIP/2.0 200 OK\r\n${h('via')}\r\n${h('from')}\r\n${h('to')}\r\n` +
+        `${h('call-id')}\r\n${h('cseq')}\r\nContent-Length: 0\r\n\r\n`, target.port, '127.0.0.1');
+    }
+  });
+  c.request = async (method, ruri, { body = '', ctype = '', toTag = '', want = true, cseq } = {}) => {
+    const n = cseq || c.cseq++;
+    const branch = `z9hG4bK${crypto.randomUUID().slice(0, 12)}`;
+    const msg = `${method} ${ruri} SIP/2.0\r\n` +
+      `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=${branch};rport\r\n` +
+      'Max-Forwards: 70\r\n' +
+      `From: <sip:storegw@store1>;tag=${c.tag}\r\n` +
+      `To: <${target.aor}>${toTag ? `;tag=${toTag}` : ''}\r\n` +
+      `Call-ID: ${c.callId}\r\nCSeq: ${n} ${method}\r\n` +
+      `Contact: <sip:storegw@127.0.0.1:${port}>\r\n` +
+      (ctype ? `Content-Type: ${ctype}\r\n` : '') +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const from = c.msgs.length;
+    sock.send(msg, target.port, '127.0.0.1');
+    if (!want) return null;
+    return waitFor(() => c.msgs.slice(from).find((m) => m.status >= 200 &&
+      (m.hdr.cseq || [''])[0] === `${n} ${method}`), 5000, `${name}: final response to ${method}`);
+  };
+  c.close = () => sock.close();
+  return c;
+}
+
+// RTP sockets of the test's "gateway" side: every packet's SSRC/seq and
+// whether it starts a VP8 keyframe (RFC 7741 4.2, 4.3).
+async function rtpSink() {
+  const s = dgram.createSocket('udp4');
+  await new Promise((r) => s.bind(0, '127.0.0.1', r));
+  const sink = { sock: s, port: s.address().port, pkts: [] };
+  s.on('message', (b) => {
+    if (b.length < 12 || (b[1] & 0x7f) >= 72 && (b[1] & 0x7f) <= 76) return;   // RTCP
+    const cc = b[0] & 0x0f;
+    let off = 12 + 4 * cc;
+    if (b[0] & 0x10) off += 4 + 4 * b.readUInt16BE(off + 2);
+    const p = b.subarray(off);
+    let i = 1;
+    if (p[0] & 0x80) {
+      const x = p[1]; i = 2;
+      if (x & 0x80) i += (p[i] & 0x80) ? 2 : 1;
+      if (x & 0x40) i += 1;
+      if (x & 0x30) i += 1;
+    }
+    const key = (p[0] & 0x10) && (p[0] & 0x07) === 0 && (p[i] & 1) === 0;
+    sink.pkts.push({ ssrc: b.readUInt32BE(8), seq: b.readUInt16BE(2), pt: b[1] & 0x7f, key, t: Date.now() });
+  });
+  return sink;
+}
+
+function offer(aport, vport) {
+  return ['v=0', 'o=storegw 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+    `m=audio ${aport} RTP/AVP 0 101`, 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000',
+    'a=sendrecv',
+    `m=video ${vport} RTP/AVP 96`, 'a=rtpmap:96 VP8/90000', 'a=rtcp-fb:96 nack pli',
+    'a=rtcp-fb:96 ccm fir', 'a=sendrecv', ''].join('\r\n');
+}
+
+function toTagOf(m) { return /;tag=([^;>\s]+)/.exec(m.hdr.to[0])[1]; }
+
+// baresip calls alice through Kamailio; the hub answers with alice's
+// synthetic camera and tone; baresip counts what it received.
+async function baresipCall() {
+  const k = await startKamailio('kam-hub');
+  let hub; let phone;
+  try {
+    hub = await startHub('hub-call', k);
+    await waitFor(async () => (await hub.status()).reps.filter((r) => r.registered).length === 2,
+      10000, 'alice and bob registered at Kamailio');
+    let st = await hub.status();
+    const dave = st.reps.find((r) => r.id === 'dave');
+    assert(!dave.registered && dave.video === 'failed', `dave (no camera) stays unregistered (${JSON.stringify(dave)})`);
+
+    phone = await baresip('hub-phone', k, '+4930123', 'telpw', { audio: 'PCMU/8000/1', video: 'VP8' });
+    phone.ctrl.command('dial', 'sip:alice@store1');
+    await waitFor(async () => {
+      st = await hub.status();
+      return st.calls.length === 1 && st.calls[0].video && st.calls[0].video.pkts > 30;
+    }, 15000, 'the hub sends video on the call');
+    const p1 = st.calls[0].video.pkts;
+    await sleep(3000);
+    st = await hub.status();
+    const c = st.calls[0];
+    console.log(`    hub call: ${JSON.stringify(c)}`);
+    assert(c.rep === 'alice' && c.video.pkts > p1 && c.audio.pkts > 100,
+      `video and audio packets rising (${p1} -> ${c.video.pkts})`);
+    assert(c.rx_pkts > 50, `the hub counts baresip's RTP (${c.rx_pkts})`);
+    assert(st.matrix.outputs === 2 && st.matrix.groups === 2, `matrix ${JSON.stringify(st.matrix)}`);
+
+    phone.ctrl.command('hangup');
+    const re = /video\s+Transmit:\s+Receive:\s*\npackets:\s+(\d+)\s+(\d+)[^]*?\nerrors:\s+(\d+)\s+(\d+)/;
+    const a = await waitFor(() => /audio\s+Transmit:\s+Receive:\s*\npackets:\s+(\d+)\s+(\d+)/.exec(phone.out),
+      5000, 'baresip RTP statistics');
+    const v = re.exec(phone.out);
+    console.log(`    baresip received ${a[2]} audio and ${v && v[2]} video packets (video errors ${v && v[4]})`);
+    assert(Number(a[2]) > 150, 'audio reached baresip');
+    assert(v && Number(v[2]) > 50 && Number(v[4]) === 0, 'video reached baresip without errors');
+    await waitFor(async () => (await hub.status()).calls.length === 0, 5000, 'call freed at the hub');
+    await waitFor(async () => (await hub.status()).matrix.outputs === 0, 5000, 'outputs freed');
+  } finally {
+    if (phone) { phone.ctrl.close(); await stop(phone); }
+    if (hub) await stopHub(hub);
+    await stopKamailio(k);
+  }
+}
+
+// The contract's switch: INFO {"rep":"bob"} moves bob's camera and tone
+// onto alice's call without renegotiation; MESSAGE counted; BYE.
+// Then SIGTERM: every rep un-registered at Kamailio.
+async function switchAndShutdown() {
+  const k = await startKamailio('kam-hubsw');
+  let hub; let ua; let vs; let as; let probe;
+  try {
+    hub = await startHub('hub-switch', k);
+    await waitFor(async () => (await hub.status()).reps.filter((r) => r.registered).length === 2,
+      10000, 'alice and bob registered');
+    vs = await rtpSink(); as = await rtpSink();
+    ua = await sipClient('ua', { port: hub.sipPort, aor: 'sip:alice@store1' });
+    const ruri = `sip:alice@127.0.0.1:${hub.sipPort}`;
+    const ok = await ua.request('INVITE', ruri, { body: offer(as.port, vs.port), ctype: 'application/sdp' });
+    assert(ok.status === 200, `INVITE answered 200 (${ok.start})`);
+    assert(ua.msgs.find((m) => m.status === 180), '180 Ringing first');
+    assert(/m=audio [1-9]\d* RTP\/AVP 0\r\n/.test(ok.body) && /m=video [1-9]\d* RTP\/AVP 96\r\n/.test(ok.body),
+      `answer has PCMU and VP8:\n${ok.body}`);
+    const tt = toTagOf(ok);
+    await ua.request('ACK', ruri, { toTag: tt, want: false, cseq: 1 });
+
+    await waitFor(() => vs.pkts.some((p) => p.key) && as.pkts.length > 50, 10000, 'alice\'s video and audio');
+    const nBefore = vs.pkts.length;
+    const info = (body, ctype = 'application/vnd.storegw.switch+json') =>
+      ua.request('INFO', ruri, { body, ctype, toTag: tt });
+    assert((await info('{"rep":"nobody"}')).status === 404, 'unknown rep: 404');
+    assert((await info('{rep:')).status === 400, 'bad body: 400');
+    assert((await info('{"who":"bob"}')).status === 400, 'no rep: 400');
+    const t0 = Date.now();
+    assert((await info('{"rep":"bob"}')).status === 200, 'switch to bob: 200');
+    await waitFor(() => vs.pkts.some((p) => p.key && p.t >= t0), 5000, 'a keyframe after the switch');
+    await sleep(1500);
+    const msg = await ua.request('MESSAGE', ruri, { body: 'hello rep', ctype: 'text/plain', toTag: tt });
+    assert(msg.status === 200, 'MESSAGE 200');
+
+    let st = await hub.status();
+    const c = st.calls[0];
+    console.log(`    after switch: ${JSON.stringify(c)}`);
+    assert(c.rep === 'bob' && c.called === 'alice', `the call shows bob now (${c.rep})`);
+    assert(c.video.switches === 1 && c.audio.switches === 1, 'one switch per output');
+    assert(c.messages === 1 && c.bad_info === 2, `MESSAGE and bad INFOs counted (${c.messages}, ${c.bad_info})`);
+    // one SSRC, no sequence gap across the switch (loopback: no loss)
+    for (const s of [vs, as]) {
+      const ssrcs = new Set(s.pkts.map((p) => p.ssrc));
+      assert(ssrcs.size === 1, `one SSRC per stream (${[...ssrcs]})`);
+      let gaps = 0;
+      for (let i = 1; i < s.pkts.length; i++) {
+        if (((s.pkts[i].seq - s.pkts[i - 1].seq) & 0xffff) !== 1) gaps++;
+      }
+      assert(gaps === 0, `continuous sequence numbers (${gaps} gaps in ${s.pkts.length})`);
+    }
+    assert(vs.pkts.length > nBefore + 10, 'video continues after the switch');
+
+    const bye = await ua.request('BYE', ruri, { toTag: tt });
+    assert(bye.status === 200, 'BYE 200');
+    await waitFor(async () => (await hub.status()).calls.length === 0, 5000, 'call freed');
+
+    // SIGTERM: un-REGISTER; Kamailio then knows no alice (404)
+    const r = await stopHub(hub);
+    assert(r.code === 0, `exit 0 (${JSON.stringify(r)})`);
+    assert(/stopped/.test(hub.out), 'hub stopped cleanly');
+    probe = await sipClient('probe', { port: k.port, aor: 'sip:alice@store1' });
+    const nf = await probe.request('INVITE', 'sip:alice@store1', { body: offer(9, 9), ctype: 'application/sdp' });
+    assert(nf.status === 404, `alice un-registered at Kamailio: INVITE via Kamailio gets ${nf.status}`);
+  } finally {
+    for (const x of [ua, probe]) if (x) x.close();
+    for (const x of [vs, as]) if (x) x.sock.close();
+    if (hub) await stopHub(hub);
+    await stopKamailio(k);
+  }
+}
+
+// Bad config: file:line and exit 2; --check-config and the generated file.
+async function config() {
+  const bad = path.join(lib.OUTDIR, 'hub-bad.conf');
+  fs.writeFileSync(bad, 'gateway: {\n  expires = "x";\n};\n');
+  const run = (args) => new Promise((resolve) => {
+    const p = spawn(HUB, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    p.on('exit', (code) => resolve({ code, out }));
+  });
+  let r = await run(['-c', bad]);
+  assert(r.code === 2 && r.out.includes(`${bad}:2: gateway.expires: expected an integer`), `bad config: ${r.code} ${r.out}`);
+  r = await run(['--check-config', path.join(__dirname, '../../etc/storegw-hub.conf')]);
+  assert(r.code === 0 && /: ok/.test(r.out), `etc/storegw-hub.conf checks: ${r.out}`);
+  r = await run(['--version']);
+  assert(r.code === 0 && /storegw-hub/.test(r.out), 'version');
+}
+
+module.exports = [
+  { name: 'config', timeout: 15000, fn: config },
+  { name: 'baresip_call', timeout: 60000, fn: baresipCall },
+  { name: 'switch_sigterm', timeout: 60000, fn: switchAndShutdown },
+];

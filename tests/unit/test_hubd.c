@@ -1,0 +1,210 @@
+/* Unit tests: storegw-hub's config: defaults, etc/storegw-hub.conf, every error class. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <re.h>
+#include "hub/daemon.h"
+#include "test.h"
+
+#define HUB_CONF SG_SRCDIR "/etc/storegw-hub.conf"
+
+/* The message must start with "t.conf:<line>: " and contain what. */
+static int expect(const char *text, int line, const char *what)
+{
+	struct sg_hubd_conf *c = malloc(sizeof(*c));
+	char err[512] = "", prefix[32];
+	int rc;
+
+	TEST_ASSERT(c != NULL);
+	rc = sg_hubd_conf_load(c, "t.conf", text, err, sizeof(err));
+	free(c);
+	TEST_EQ(rc, EINVAL);
+	snprintf(prefix, sizeof(prefix), "t.conf:%d: ", line);
+	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, what)) {
+		char m[700];
+
+		snprintf(m, sizeof(m), "got \"%s\", want \"%s...%s\"", err,
+			 prefix, what);
+		sg_test_fail(__FILE__, __LINE__, m);
+		return EINVAL;
+	}
+	return 0;
+}
+
+static int test_defaults(void)
+{
+	struct sg_hubd_conf *c = malloc(sizeof(*c));
+	uint32_t rgb;
+
+	TEST_ASSERT(c != NULL);
+	sg_hubd_conf_defaults(c);
+	TEST_EQ(c->repc, 3);
+	TEST_STREQ(c->repv[0].id, "alice");
+	TEST_STREQ(c->repv[1].password, "bobpw");
+	TEST_STREQ(c->repv[2].video.colour, "#1e88e5");
+	TEST_EQ(c->repv[1].audio.freq_hz, 660);
+	TEST_STREQ(c->gw.store, "store1");
+	TEST_STREQ(c->gw.registrar, "sip:127.0.0.1:5070");
+	TEST_STREQ(c->hub.control, "127.0.0.1:8091");
+	TEST_EQ(sg_hubd_colour_parse("#e53935", &rgb), 0);
+	TEST_EQ(rgb, 0xe53935);
+	TEST_EQ(sg_hubd_colour_parse("e53935", &rgb), EINVAL);
+	TEST_EQ(sg_hubd_colour_parse("#e5393g", &rgb), EINVAL);
+	free(c);
+	return 0;
+}
+
+/* etc/storegw-hub.conf is what --print-default-config prints, and loads
+ * into exactly the built-in defaults: it fails when either drifts. */
+static int test_defaults_file(void)
+{
+	struct sg_hubd_conf *def = calloc(2, sizeof(*def));
+	char err[512] = "", *text, *printed = NULL;
+	size_t len, plen = 0;
+	FILE *f;
+	int rc;
+
+	TEST_ASSERT(def != NULL);
+	text = sg_test_read_file(HUB_CONF, &len);
+	f = open_memstream(&printed, &plen);
+	if (f) {
+		sg_hubd_conf_print_defaults(f);
+		fclose(f);
+	}
+	sg_hubd_conf_defaults(&def[0]);
+	rc = sg_hubd_conf_load(&def[1], HUB_CONF, NULL, err, sizeof(err));
+	if (rc)
+		sg_test_fail(__FILE__, __LINE__, err);
+	rc = rc ? rc : memcmp(&def[0], &def[1], sizeof(def[0])) ? EINVAL : 0;
+	if (!rc && (!text || !printed || strcmp(text, printed))) {
+		sg_test_fail(__FILE__, __LINE__, "etc/storegw-hub.conf differs"
+			     " from storegw-hub --print-default-config");
+		rc = EINVAL;
+	}
+	free(text);
+	free(printed);
+	free(def);
+	return rc;
+}
+
+static int test_valid(void)
+{
+	struct sg_hubd_conf *c = malloc(sizeof(*c));
+	char err[512] = "";
+	int rc;
+
+	TEST_ASSERT(c != NULL);
+	rc = sg_hubd_conf_load(c, "t.conf", "hub: { log_level = \"debug\"; "
+			       "control = \"127.0.0.1:0\"; };\n"
+			       "gateway: { transport = \"tcp\"; store = \"s2\";"
+			       " port_min = 30000; port_max = 30010; };\n"
+			       "reps = ( { id = \"dave\"; password = \"x\";"
+			       " answer = false; answer_delay_ms = 500;\n"
+			       " video = { type = \"v4l2\"; device = "
+			       "\"/dev/video99\"; width = 320; height = 240; };"
+			       "\n audio = { freq_hz = 300; }; } );\n",
+			       err, sizeof(err));
+	if (rc)
+		sg_test_fail(__FILE__, __LINE__, err);
+	TEST_EQ(rc, 0);
+	TEST_EQ(c->repc, 1);
+	TEST_STREQ(c->repv[0].id, "dave");
+	TEST_STREQ(c->repv[0].name, "dave");
+	TEST_EQ(c->repv[0].answer, false);
+	TEST_EQ(c->repv[0].answer_delay_ms, 500);
+	TEST_EQ(c->repv[0].video.type, SG_HUBD_VIDEO_V4L2);
+	TEST_EQ(c->repv[0].video.width, 320);
+	TEST_EQ(c->repv[0].video.fps, 30);
+	TEST_EQ(c->repv[0].audio.freq_hz, 300);
+	TEST_EQ(c->gw.transport, SG_HUBD_TCP);
+	TEST_EQ(c->gw.expires, 60);
+	TEST_EQ(c->hub.log_level, SG_LOG_DEBUG);
+	free(c);
+	return 0;
+}
+
+static int test_errors(void)
+{
+	struct sg_hubd_conf *c = malloc(sizeof(*c));
+	char err[512] = "";
+	int rc;
+
+	/* syntax */
+	TEST_EQ(expect("hub: {\n log_level = ;\n};\n", 2, "syntax error"), 0);
+	/* unknown group, key, key in a rep and in its video group */
+	TEST_EQ(expect("\nmedia: { };\n", 2, "unknown group 'media'"), 0);
+	TEST_EQ(expect("hub: {\n\n  colour = 1;\n};\n", 3,
+		       "unknown key 'hub.colour'"), 0);
+	TEST_EQ(expect("reps = (\n { id = \"a\"; password = \"p\";\n"
+		       "   phone = \"1\"; } );\n", 3,
+		       "unknown key 'reps[0].phone'"), 0);
+	TEST_EQ(expect("reps = ( { id = \"a\"; password = \"p\";\n video = {"
+		       "\n  zoom = 2; }; } );\n", 3,
+		       "unknown key 'reps[0].video.zoom'"), 0);
+	/* wrong types */
+	TEST_EQ(expect("gateway: {\n expires = \"60\"; };\n", 2,
+		       "gateway.expires: expected an integer, got a string"),
+		0);
+	TEST_EQ(expect("gateway: {\n store = 1; };\n", 2,
+		       "gateway.store: expected a string"), 0);
+	TEST_EQ(expect("reps = ( { id = \"a\"; password = \"p\";\n answer = "
+		       "1; } );\n", 2, "reps[0].answer: expected true or "
+		       "false"), 0);
+	TEST_EQ(expect("\nreps = { id = \"a\"; };\n", 2,
+		       "reps: expected a list"), 0);
+	TEST_EQ(expect("hub = 1;\n", 1, "hub: expected a group"), 0);
+	/* range, enum, string length */
+	TEST_EQ(expect("gateway: {\n\n expires = 5; };\n", 3,
+		       "gateway.expires: 5 is out of range 10..86400"), 0);
+	TEST_EQ(expect("gateway: {\n transport = \"sctp\"; };\n", 2,
+		       "\"sctp\" is not one of \"udp\", \"tcp\", \"tls\""), 0);
+	TEST_EQ(expect("reps = ( { id = \"a\"; password = \"p\";\n video = {"
+		       " type = \"usb\"; }; } );\n", 2,
+		       "reps[0].video.type: \"usb\" is not one of"), 0);
+	TEST_EQ(expect("reps = (\n { id = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		       "\"; password = \"p\"; } );\n", 2,
+		       "reps[0].id: longer than 31 characters"), 0);
+	/* check functions */
+	TEST_EQ(expect("reps = ( { id = \"a\"; password = \"p\";\n video = {"
+		       " colour = \"red\"; }; } );\n", 2,
+		       "is not a colour"), 0);
+	TEST_EQ(expect("reps = ( { id = \"a\"; password = \"p\"; video = {\n"
+		       " width = 321; }; } );\n", 2, "321 is odd"), 0);
+	TEST_EQ(expect("gateway: {\n registrar = \"http://x\"; };\n", 2,
+		       "is not a sip: URI"), 0);
+	TEST_EQ(expect("hub: {\n control = \"localhost\"; };\n", 2,
+		       "is not ip:port"), 0);
+	TEST_EQ(expect("gateway: {\n media_addr = \"me\"; };\n", 2,
+		       "is not an IP address"), 0);
+	TEST_EQ(expect("reps = (\n { id = \"a b\"; password = \"p\"; } );\n",
+		       2, "use letters, digits"), 0);
+	/* cross-key checks */
+	TEST_EQ(expect("reps = (\n { id = \"a\"; password = \"p\"; },\n"
+		       " { id = \"a\"; password = \"q\"; } );\n", 3,
+		       "reps[1].id: \"a\" is already the id of reps[0]"), 0);
+	TEST_EQ(expect("reps = (\n { password = \"p\"; } );\n", 2,
+		       "reps[0]: no id"), 0);
+	TEST_EQ(expect("reps = (\n { id = \"a\"; } );\n", 2,
+		       "reps[0]: no password"), 0);
+	TEST_EQ(expect("\nreps = ( );\n", 2, "reps: 0 reps, expected 1..16"),
+		0);
+	TEST_EQ(expect("gateway: { port_min = 30000;\n port_max = 20000; };\n",
+		       2, "gateway.port_max: 20000 is below gateway.port_min"),
+		0);
+	/* a file that is not there */
+	TEST_ASSERT(c != NULL);
+	rc = sg_hubd_conf_load(c, "/nonexistent/hub.conf", NULL, err,
+			       sizeof(err));
+	free(c);
+	TEST_EQ(rc, EINVAL);
+	TEST_ASSERT(strstr(err, "/nonexistent/hub.conf: cannot read") != NULL);
+	return 0;
+}
+
+const struct sg_test sg_tests_hubd[] = {
+	{"defaults", test_defaults},
+	{"defaults_file", test_defaults_file},
+	{"valid", test_valid},
+	{"errors", test_errors},
+	{NULL, NULL},
+};
