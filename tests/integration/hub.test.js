@@ -87,15 +87,17 @@ async function sipClient(name, target) {
         `${h('call-id')}\r\n${h('cseq')}\r\nContent-Length: 0\r\n\r\n`, target.port, '127.0.0.1');
     }
   });
-  c.request = async (method, ruri, { body = '', ctype = '', toTag = '', want = true, cseq } = {}) => {
+  c.request = async (method, ruri, { body = '', ctype = '', toTag = '', want = true, cseq, branch: br,
+    callId = c.callId } = {}) => {
     const n = cseq || c.cseq++;
-    const branch = `z9hG4bK${crypto.randomUUID().slice(0, 12)}`;
+    const branch = br || `z9hG4bK${crypto.randomUUID().slice(0, 12)}`;
+    c.lastBranch = branch;
     const msg = `${method} ${ruri} SIP/2.0\r\n` +
       `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=${branch};rport\r\n` +
       'Max-Forwards: 70\r\n' +
       `From: <sip:storegw@store1>;tag=${c.tag}\r\n` +
       `To: <${target.aor}>${toTag ? `;tag=${toTag}` : ''}\r\n` +
-      `Call-ID: ${c.callId}\r\nCSeq: ${n} ${method}\r\n` +
+      `Call-ID: ${callId}\r\nCSeq: ${n} ${method}\r\n` +
       `Contact: <sip:storegw@127.0.0.1:${port}>\r\n` +
       (ctype ? `Content-Type: ${ctype}\r\n` : '') +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
@@ -103,7 +105,8 @@ async function sipClient(name, target) {
     sock.send(msg, target.port, '127.0.0.1');
     if (!want) return null;
     return waitFor(() => c.msgs.slice(from).find((m) => m.status >= 200 &&
-      (m.hdr.cseq || [''])[0] === `${n} ${method}`), 5000, `${name}: final response to ${method}`);
+      (m.hdr['call-id'] || [''])[0] === callId &&
+      (m.hdr.cseq || [''])[0] === `${n} ${method}`), 8000, `${name}: final response to ${method}`);
   };
   c.close = () => sock.close();
   return c;
@@ -197,9 +200,12 @@ async function switchAndShutdown() {
   const k = await startKamailio('kam-hubsw');
   let hub; let ua; let vs; let as; let probe;
   try {
-    hub = await startHub('hub-switch', k);
-    await waitFor(async () => (await hub.status()).reps.filter((r) => r.registered).length === 2,
-      10000, 'alice and bob registered');
+    const rep = (id, colour, extra = '') => `  { id = "${id}"; name = "${id}"; password = "${id}pw"; ` +
+      `video = { colour = "${colour}"; width = 320; height = 240; fps = 15; }; ${extra} }`;
+    hub = await startHub('hub-switch', k, { reps: [rep('alice', '#e53935'),
+      rep('bob', '#43a047', 'answer_delay_ms = 700;'), rep('carol', '#1e88e5', 'answer = false;')] });
+    await waitFor(async () => (await hub.status()).reps.filter((r) => r.registered).length === 3,
+      10000, 'alice, bob and carol registered');
     vs = await rtpSink(); as = await rtpSink();
     ua = await sipClient('ua', { port: hub.sipPort, aor: 'sip:alice@store1' });
     const ruri = `sip:alice@127.0.0.1:${hub.sipPort}`;
@@ -225,8 +231,18 @@ async function switchAndShutdown() {
     const msg = await ua.request('MESSAGE', ruri, { body: 'hello rep', ctype: 'text/plain', toTag: tt });
     assert(msg.status === 200, 'MESSAGE 200');
 
+    // RFC 4585 PLI to the video leg's RTCP port: a keyframe at once
+    const vport = Number(/m=video (\d+)/.exec(ok.body)[1]);
+    const pli = Buffer.alloc(12);
+    pli.writeUInt8(0x81, 0); pli.writeUInt8(206, 1); pli.writeUInt16BE(2, 2);
+    pli.writeUInt32BE(0x1234, 4); pli.writeUInt32BE(vs.pkts[0].ssrc, 8);
+    const tPli = Date.now();
+    vs.sock.send(pli, vport + 1, '127.0.0.1');
+    await waitFor(() => vs.pkts.some((p) => p.key && p.t >= tPli), 3000, 'a keyframe after PLI');
+
     let st = await hub.status();
     const c = st.calls[0];
+    assert(c.video.keyreqs >= 1, `PLI counted (${c.video.keyreqs})`);
     console.log(`    after switch: ${JSON.stringify(c)}`);
     assert(c.rep === 'bob' && c.called === 'alice', `the call shows bob now (${c.rep})`);
     assert(c.video.switches === 1 && c.audio.switches === 1, 'one switch per output');
@@ -247,8 +263,33 @@ async function switchAndShutdown() {
     assert(bye.status === 200, 'BYE 200');
     await waitFor(async () => (await hub.status()).calls.length === 0, 5000, 'call freed');
 
-    // SIGTERM: un-REGISTER; Kamailio then knows no alice (404)
+    // carol never answers: 180, then the caller's CANCEL ends it (487)
+    const ring = await sipClient('ring', { port: hub.sipPort, aor: 'sip:carol@store1' });
+    const cr = `sip:carol@127.0.0.1:${hub.sipPort}`;
+    ring.request('INVITE', cr, { body: offer(as.port, vs.port), ctype: 'application/sdp', want: false });
+    const invBranch = ring.lastBranch;
+    await waitFor(() => ring.msgs.find((m) => m.status === 180), 5000, 'carol rings');
+    await sleep(500);
+    assert(!ring.msgs.find((m) => m.status >= 200), 'carol does not answer');
+    assert((await hub.status()).calls[0].state === 'ringing', 'a ringing call in /status');
+    const cancel = await ring.request('CANCEL', cr, { branch: invBranch, cseq: 1 });
+    assert(cancel.status === 200, 'CANCEL 200');
+    await waitFor(() => ring.msgs.find((m) => m.status === 487), 5000, 'INVITE 487 after CANCEL');
+    await waitFor(async () => (await hub.status()).calls.length === 0, 5000, 'ringing call freed');
+    ring.close();
+
+    // bob answers after answer_delay_ms; SIGTERM with the call up: BYE
+    const ub = await sipClient('ub', { port: hub.sipPort, aor: 'sip:bob@store1' });
+    const br = `sip:bob@127.0.0.1:${hub.sipPort}`;
+    const tInv = Date.now();
+    const okb = await ub.request('INVITE', br, { body: offer(as.port, vs.port), ctype: 'application/sdp' });
+    assert(okb.status === 200 && Date.now() - tInv >= 650, `bob answers after ~700 ms (${Date.now() - tInv})`);
+    await ub.request('ACK', br, { toTag: toTagOf(okb), want: false, cseq: 1 });
+
+    // SIGTERM: BYE for the call, un-REGISTER; Kamailio then knows no alice (404)
     const r = await stopHub(hub);
+    await waitFor(() => ub.msgs.find((m) => /^BYE /.test(m.start)), 3000, 'BYE from the hub at SIGTERM');
+    ub.close();
     assert(r.code === 0, `exit 0 (${JSON.stringify(r)})`);
     assert(/stopped/.test(hub.out), 'hub stopped cleanly');
     probe = await sipClient('probe', { port: k.port, aor: 'sip:alice@store1' });
