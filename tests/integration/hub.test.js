@@ -15,7 +15,7 @@ const { assert, waitFor, sleep, freePort } = lib;
 
 const HUB = path.join(BUILDDIR, 'hub/storegw-hub');
 
-async function startHub(name, k, { reps, transport = 'udp' } = {}) {
+async function startHub(name, k, { reps, transport = 'udp', keepalive = 25 } = {}) {
   const control = await freePort();
   const sip = await freePort();
   const pmin = await lib.freePorts(20);
@@ -27,7 +27,7 @@ async function startHub(name, k, { reps, transport = 'udp' } = {}) {
   const text = [
     `hub: { log_level = "info"; control = "127.0.0.1:${control}"; };`,
     `gateway: { registrar = "${k.uri}"; transport = "${transport}"; store = "store1";`,
-    `  expires = 60; sip_listen = "127.0.0.1:${sip}"; media_addr = "127.0.0.1";`,
+    `  expires = 60; keepalive_s = ${keepalive}; sip_listen = "127.0.0.1:${sip}"; media_addr = "127.0.0.1";`,
     `  port_min = ${pmin}; port_max = ${pmax}; };`,
     'reps = (',
     (reps || [rep('alice', '#e53935', 440), rep('bob', '#43a047', 660),
@@ -149,11 +149,13 @@ function toTagOf(m) { return /;tag=([^;>\s]+)/.exec(m.hdr.to[0])[1]; }
 
 // baresip calls alice through Kamailio; the hub answers with alice's
 // synthetic camera and tone; baresip counts what it received.
-async function baresipCall() {
-  const k = await startKamailio('kam-hub');
+// transport 'tcp': the reps register over TCP (Kamailio relays the call
+// over it) and send RFC 5626 CRLF keep-alives every 5 s.
+async function baresipCall(transport = 'udp') {
+  const k = await startKamailio(`kam-hub-${transport}`, transport === 'tcp' ? ['WITH_TCP'] : []);
   let hub; let phone;
   try {
-    hub = await startHub('hub-call', k);
+    hub = await startHub(`hub-call-${transport}`, k, { transport, keepalive: 5 });
     await waitFor(async () => (await hub.status()).reps.filter((r) => r.registered).length === 2,
       10000, 'alice and bob registered at Kamailio');
     let st = await hub.status();
@@ -186,6 +188,12 @@ async function baresipCall() {
     assert(v && Number(v[2]) > 50 && Number(v[4]) === 0, 'video reached baresip without errors');
     await waitFor(async () => (await hub.status()).calls.length === 0, 5000, 'call freed at the hub');
     await waitFor(async () => (await hub.status()).matrix.outputs === 0, 5000, 'outputs freed');
+    if (transport === 'tcp') {
+      assert(/REGISTER sip:store1 .*ct=<sip:alice@127\.0\.0\.1:\d+;transport=tcp>/.test(k.err + k.out),
+        'alice registered over TCP');
+      await waitFor(async () => (await hub.status()).reps.every((r) => r.id === 'dave' ||
+        (r.keepalives > 0 && r.registered)), 12000, 'CRLF keep-alives sent, still registered');
+    }
   } finally {
     if (phone) { phone.ctrl.close(); await stop(phone); }
     if (hub) await stopHub(hub);
@@ -324,6 +332,7 @@ async function config() {
 
 module.exports = [
   { name: 'config', timeout: 15000, fn: config },
-  { name: 'baresip_call', timeout: 60000, fn: baresipCall },
+  { name: 'baresip_call', timeout: 60000, fn: () => baresipCall('udp') },
+  { name: 'baresip_call_tcp', timeout: 60000, fn: () => baresipCall('tcp') },
   { name: 'switch_sigterm', timeout: 60000, fn: switchAndShutdown },
 ];

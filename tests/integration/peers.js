@@ -41,12 +41,14 @@ async function stop(p, ms = 5000) {
 }
 
 // Kamailio forks workers: end every PID of its process group by PID.
-async function startKamailio(name) {
+// defines: ims.cfg's -A names (e.g. 'WITH_TCP': SIP over TCP as well).
+async function startKamailio(name, defines = []) {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(lib.OUTDIR, `${name}-`));
   const pidFile = path.join(dir, 'kamailio.pid');
   const k = start(name, '/usr/sbin/kamailio', ['-f', KCFG, '-DD', '-E', '-Y', dir,
-    '-P', pidFile, '-w', dir, '-A', `SIPPORT=${port}`]);
+    '-P', pidFile, '-w', dir, '-A', `SIPPORT=${port}`,
+    ...defines.flatMap((d) => ['-A', d])]);
   k.port = port;
   k.uri = `sip:127.0.0.1:${port}`;
   await waitFor(() => /Listening on|INFO: <core>.*udp_server/.test(k.err) || k.proc.exitCode !== null,
