@@ -162,7 +162,9 @@ async function baresipCall(transport = 'udp') {
     const dave = st.reps.find((r) => r.id === 'dave');
     assert(!dave.registered && dave.video === 'failed', `dave (no camera) stays unregistered (${JSON.stringify(dave)})`);
 
-    phone = await baresip('hub-phone', k, '+4930123', 'telpw', { audio: 'PCMU/8000/1', video: 'VP8' });
+    // Opus over UDP, PCMU over TCP: the hub answers the offer's first
+    const audio = transport === 'tcp' ? 'PCMU/8000/1' : 'opus/48000/2';
+    phone = await baresip('hub-phone', k, '+4930123', 'telpw', { audio, video: 'VP8' });
     phone.ctrl.command('dial', 'sip:alice@store1');
     await waitFor(async () => {
       st = await hub.status();
@@ -173,6 +175,7 @@ async function baresipCall(transport = 'udp') {
     st = await hub.status();
     const c = st.calls[0];
     console.log(`    hub call: ${JSON.stringify(c)}`);
+    assert(c.audio.codec.toLowerCase() === audio.split('/')[0].toLowerCase(), `audio codec ${c.audio.codec}`);
     assert(c.rep === 'alice' && c.video.pkts > p1 && c.audio.pkts > 100,
       `video and audio packets rising (${p1} -> ${c.video.pkts})`);
     assert(c.rx_pkts > 50, `the hub counts baresip's RTP (${c.rx_pkts})`);
@@ -186,6 +189,8 @@ async function baresipCall(transport = 'udp') {
     console.log(`    baresip received ${a[2]} audio and ${v && v[2]} video packets (video errors ${v && v[4]})`);
     assert(Number(a[2]) > 150, 'audio reached baresip');
     assert(v && Number(v[2]) > 50 && Number(v[4]) === 0, 'video reached baresip without errors');
+    // baresip's decoder reports the size of the first picture it decoded
+    assert(/video: receiving with resolution 320 x 240/.test(phone.out), 'baresip decoded 320x240 VP8');
     await waitFor(async () => (await hub.status()).calls.length === 0, 5000, 'call freed at the hub');
     await waitFor(async () => (await hub.status()).matrix.outputs === 0, 5000, 'outputs freed');
     if (transport === 'tcp') {
