@@ -16,6 +16,21 @@ static bool token_allows(const struct sg_token_claims *c, const char *dest)
 	return false;
 }
 
+/* "rep" allows every rep target of the store, "rep:<id>" that rep only */
+static bool token_allows_rep(const struct sg_token_claims *c, const char *rep)
+{
+	size_t i;
+
+	for (i = 0; i < c->destc; i++) {
+		if (!strcmp(c->dest[i], "rep"))
+			return true;
+		if (!strncmp(c->dest[i], "rep:", 4) &&
+		    !strcmp(c->dest[i] + 4, rep))
+			return true;
+	}
+	return false;
+}
+
 static const char *token_why(int err)
 {
 	switch (err) {
@@ -70,6 +85,19 @@ int sg_admit(struct sg_stores *stores, bool echo_public, const char *to,
 		return 0;
 	}
 
+	if (!strncmp(to, "rep:", 4)) {
+		if (!to[4] || strlen(to + 4) >= sizeof(adm->rep) ||
+		    !token_allows_rep(&claims, to + 4)) {
+			sg_store_count_refusal(claims.store,
+					       SG_STORE_REFUSED_TOKEN);
+			snprintf(msg, msgsz, "destination not allowed by the "
+				 "token");
+			return EPERM;
+		}
+		str_ncpy(adm->rep, to + 4, sizeof(adm->rep));
+		goto limits;
+	}
+
 	/* Every destination passes the store's dial plan before any SIP
 	 * leaves (toll fraud), and must be one the token names. */
 	err = sg_dialplan_route(claims.store, to, adm->e164, sizeof(adm->e164),
@@ -84,6 +112,7 @@ int sg_admit(struct sg_stores *stores, bool echo_public, const char *to,
 		return EPERM;
 	}
 
+ limits:
 	err = sg_store_admit(claims.store, client_ip, now_ms);
 	if (err == EAGAIN) {
 		*code = SG_ERR_RATE_LIMITED;
@@ -95,6 +124,6 @@ int sg_admit(struct sg_stores *stores, bool echo_public, const char *to,
 		snprintf(msg, msgsz, "the store has no capacity now");
 		return err;
 	}
-	adm->target = SG_TARGET_SIP;
+	adm->target = adm->rep[0] ? SG_TARGET_REP : SG_TARGET_SIP;
 	return 0;
 }

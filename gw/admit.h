@@ -9,6 +9,7 @@ struct odict;
 enum sg_target {
 	SG_TARGET_ECHO = 0,
 	SG_TARGET_SIP,
+	SG_TARGET_REP,                 /**< "rep:<id>", "rep:any[?skill=]"  */
 };
 
 /** What admission decided for one call request. */
@@ -18,6 +19,7 @@ struct sg_admission {
 	char e164[SG_E164_BUF];        /**< SIP: the normalised destination  */
 	char uri[96];                  /**< SIP: what to dial                */
 	char sku[SG_TOKEN_STR_MAX];
+	char rep[64];                  /**< REP: what follows "rep:"         */
 };
 
 /**

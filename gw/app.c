@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <re.h>
 #include "gw/gw.h"
+#include "gw/showroom.h"
 
 struct sg_app {
 	struct sg_conf conf;
@@ -12,6 +13,8 @@ struct sg_app {
 	struct sg_stores *stores;      /**< tenants: tokens, dial plans    */
 	struct sg_sip_ua *ua;          /**< NULL: sip.enabled is false     */
 	struct sg_orders *orders;      /**< POST /api/v1/orders, outbox    */
+	struct sg_showroom *showroom;  /**< NULL: showroom.listen is ""    */
+	struct sg_hublegs *hublegs;    /**< calls toward hub endpoints     */
 	enum sg_sip_reg_state reg[SG_MAX_STORES]; /**< per store identity */
 	uint32_t next_ref;
 	struct list calls;             /**< struct sg_call, owned          */
@@ -34,6 +37,8 @@ static void destructor(void *arg)
 		sg_sip_ua_free(app->ua);    /* unregisters, bounded wait */
 		app->ua = NULL;
 	}
+	app->hublegs = mem_deref(app->hublegs);
+	app->showroom = mem_deref(app->showroom);
 	app->orders = mem_deref(app->orders);
 	app->stores = mem_deref(app->stores);
 	app->edge = mem_deref(app->edge);
@@ -327,6 +332,18 @@ int sg_app_alloc(struct sg_app **ap, const struct sg_conf *conf,
 		goto out;
 	}
 
+	if (conf->showroom.listen[0]) {
+		err = sg_showroom_alloc(&app->showroom, &conf->showroom,
+					conf->reps, conf->repc);
+		if (!err)
+			err = sg_hublegs_alloc(&app->hublegs, app->showroom,
+					       sip_event, app);
+		if (err) {
+			SG_ERR(SG_SUB_SIP, NULL, "showroom: %m", err);
+			goto out;
+		}
+	}
+
 	if (conf->sip.enabled) {
 		err = sip_start(app);
 		if (err) {
@@ -390,6 +407,11 @@ int sg_app_reload(struct sg_app *app)
 	}
 	memcpy(app->conf.stores, nc.stores, sizeof(nc.stores));
 	app->conf.storec = nc.storec;
+	if (app->showroom &&
+	    !sg_showroom_set_reps(app->showroom, nc.reps, nc.repc)) {
+		memcpy(app->conf.reps, nc.reps, sizeof(nc.reps));
+		app->conf.repc = nc.repc;
+	}
 	app->conf.gw = nc.gw;
 	sg_orders_reload(app->orders, &nc.orders);
 	str_ncpy(nc.orders.db, app->conf.orders.db, sizeof(nc.orders.db));
@@ -480,6 +502,16 @@ struct sg_stores *sg_app_stores(struct sg_app *app)
 struct sg_sip_ua *sg_app_sip_ua(struct sg_app *app)
 {
 	return app->ua;
+}
+
+struct sg_showroom *sg_app_showroom(struct sg_app *app)
+{
+	return app->showroom;
+}
+
+struct sg_hublegs *sg_app_hublegs(struct sg_app *app)
+{
+	return app->hublegs;
 }
 
 struct sg_orders *sg_app_orders(struct sg_app *app)

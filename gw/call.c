@@ -6,6 +6,9 @@
 #include "gw/gw.h"
 #include "gw/admit.h"
 #include "gw/sipcall.h"
+#include "gw/showroom.h"
+
+#define SG_CALL_MAX_REPS 8
 
 struct sg_call {
 	struct le le;                  /**< in the app's call list (owner) */
@@ -30,6 +33,10 @@ struct sg_call {
 	char end_reason[32];
 	int end_code;
 	bool connected;
+	bool hub;                      /**< the SIP target is a hub leg    */
+	const struct sg_rep_conf *rep; /**< serving now (app's config)    */
+	char reps[SG_CALL_MAX_REPS][SG_REP_ID_MAX]; /**< every rep served  */
+	size_t repc;
 };
 
 static void destructor(void *arg)
@@ -327,6 +334,118 @@ static int start_sip(struct sg_call *call, const struct sg_sdp *offer,
 	return err;
 }
 
+static void served_by(struct sg_call *call, const char *rep)
+{
+	size_t i;
+
+	for (i = 0; i < call->repc; i++)
+		if (!strcmp(call->reps[i], rep))
+			return;
+	if (call->repc < SG_CALL_MAX_REPS)
+		str_ncpy(call->reps[call->repc++], rep, SG_REP_ID_MAX);
+}
+
+int sg_call_leg_to_contact(struct sg_call *call, const struct sg_rep_conf *rep,
+			   size_t contact_idx)
+{
+	const struct sg_conf *conf = sg_app_conf(call->app);
+	const char *contact;
+	char uri[SG_REP_CONTACT_MAX + SG_STORE_ID_MAX + 8];
+	struct sg_sipcall_params p = {
+		.ref = call->ref,
+		.uri = uri,
+		.callid = call->id,
+		.mconf = &conf->media,
+		.media_addr = conf->sip.media_addr,
+		.port_min = (uint16_t)conf->sip.rtp_port_min,
+		.port_max = (uint16_t)conf->sip.rtp_port_max,
+		.srtp = SG_SIP_SRTP_OFF,
+		.tp = call->tp,
+		.call = call,
+		.video = !strcmp(call->media, "video"),
+	};
+	struct sg_sdp *offer;
+	char why[160];
+	bool hub;
+	int err;
+
+	if (!rep || contact_idx >= rep->contactc || !call->offer)
+		return EINVAL;
+	if (call->sip)
+		return EALREADY;
+	contact = rep->contacts[contact_idx];
+	hub = !strcmp(contact, "hub");
+	if (hub) {
+		struct sg_hublegs *h = sg_app_hublegs(call->app);
+
+		if (!h || !sg_showroom_registered(sg_app_showroom(call->app),
+						  rep->store, rep->id))
+			return ENOTCONN;
+		re_snprintf(uri, sizeof(uri), "sip:%s@%s", rep->id,
+			    rep->store);
+		sg_hublegs_sig(h, &p.sig);
+	}
+	else {
+		struct sg_sip_ua *ua = sg_app_sip_ua(call->app);
+
+		if (!ua || sg_app_identity(call->app, call->adm.store,
+					   &p.identity))
+			return ENOTCONN;
+		str_ncpy(uri, contact, sizeof(uri));
+		p.srtp = conf->sip.srtp;
+		sg_sipsig_ims(&p.sig, ua);
+	}
+
+	offer = malloc(sizeof(*offer));
+	if (!offer)
+		return ENOMEM;
+	err = sg_sdp_parse(offer, call->offer, strlen(call->offer), why,
+			   sizeof(why));
+	if (!err)
+		err = sg_sipcall_alloc(&call->sip, &p, offer);
+	free(offer);
+	if (err) {
+		SG_WARN(SG_SUB_API, call->id, "leg to rep %s (%s) failed: %m",
+			rep->id, hub ? "hub" : contact, err);
+		return err;
+	}
+	call->hub = hub;
+	call->rep = rep;
+	served_by(call, rep->id);
+	return 0;
+}
+
+/* "rep:<id>": the rep's first "hub" contact when registered, else
+ * hangup {reason: "no-rep"} (gw/router.c takes over: rep:any, queue,
+ * ring timeout, the next contacts). */
+static int start_rep(struct sg_call *call, const char *sdp_text)
+{
+	const struct sg_conf *conf = sg_app_conf(call->app);
+	const char *store = sg_store_id(call->adm.store);
+	const struct sg_rep_conf *rep = NULL;
+	size_t i;
+	int err;
+
+	err = str_dup(&call->offer, sdp_text);
+	if (err)
+		return err;
+	for (i = 0; i < conf->repc; i++)
+		if (!strcmp(conf->reps[i].store, store) &&
+		    !strcmp(conf->reps[i].id, call->adm.rep))
+			rep = &conf->reps[i];
+	for (i = 0; rep && i < rep->contactc; i++) {
+		if (strcmp(rep->contacts[i], "hub"))
+			continue;
+		if (!sg_call_leg_to_contact(call, rep, i))
+			return 0;
+		break;
+	}
+	SG_INFO(SG_SUB_API, call->id, "rep:%s: no rep reachable",
+		call->adm.rep);
+	sg_call_end_later(call, "no-rep", 480);
+	return 0;
+}
+
 /* Browser offer -> transport, then the target: echo answers at once, the
  * SIP target when the phone's SDP arrives. On failure an error was sent. */
 static int start_media(struct sg_call *call, const char *sdp_text)
@@ -372,7 +491,10 @@ static int start_media(struct sg_call *call, const char *sdp_text)
 		goto out;
 	}
 
-	err = start_sip(call, offer, sdp_text);
+	if (call->adm.target == SG_TARGET_REP)
+		err = start_rep(call, sdp_text);
+	else
+		err = start_sip(call, offer, sdp_text);
 
  out:
 	free(offer);
@@ -426,9 +548,14 @@ int sg_call_alloc(struct sg_call **cp, struct sg_app *app,
 	}
 	/* from here the store counts the call until the destructor */
 	call->app = app;
-	str_ncpy(call->to, call->adm.target == SG_TARGET_SIP ?
-		 call->adm.e164 : "echo", sizeof(call->to));
-	if (call->adm.target == SG_TARGET_SIP) {
+	if (call->adm.target == SG_TARGET_REP)
+		re_snprintf(call->to, sizeof(call->to), "rep:%s",
+			    call->adm.rep);
+	else
+		str_ncpy(call->to, call->adm.target == SG_TARGET_SIP ?
+			 call->adm.e164 : "echo", sizeof(call->to));
+	if (call->adm.target == SG_TARGET_SIP ||
+	    call->adm.target == SG_TARGET_REP) {
 		if (!strcmp(media, "chat")) {
 			sg_webrtc_client_error(cli, callid,
 					       SG_ERR_NOT_SUPPORTED,
@@ -466,6 +593,40 @@ int sg_call_alloc(struct sg_call **cp, struct sg_app *app,
 	return err;
 }
 
+/* switch {rep} on a hub call: the hub puts that rep's camera and
+ * microphone on the call (INFO, the showroom contract) */
+static void call_switch(struct sg_call *call, const char *rep)
+{
+	const struct sg_conf *conf = sg_app_conf(call->app);
+	const struct sg_rep_conf *to = NULL;
+	char body[SG_REP_ID_MAX + 16];
+	size_t i;
+
+	for (i = 0; call->adm.store && i < conf->repc; i++)
+		if (!strcmp(conf->reps[i].store,
+			    sg_store_id(call->adm.store)) &&
+		    !strcmp(conf->reps[i].id, rep))
+			to = &conf->reps[i];
+	if (!to) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_BAD_FIELD,
+				       "switch: no such rep");
+		return;
+	}
+	re_snprintf(body, sizeof(body), "{\"rep\":\"%s\"}", rep);
+	if (!call->sip || !call->hub ||
+	    sg_sipcall_info(call->sip, "application/vnd.storegw.switch+json",
+			    body)) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_NOT_SUPPORTED,
+				       "switch needs an answered hub call");
+		return;
+	}
+	SG_INFO(SG_SUB_API, call->id, "switch to rep %s", rep);
+	call->rep = to;
+	served_by(call, rep);
+}
+
 void sg_call_handle(struct sg_call *call, const char *type,
 		    const struct odict *msg)
 {
@@ -498,6 +659,17 @@ void sg_call_handle(struct sg_call *call, const char *type,
 			sg_webrtc_client_error(call->cli, call->callid,
 					       SG_ERR_NOT_SUPPORTED,
 					       "chat needs an answered call");
+	}
+	else if (!strcmp(type, "switch")) {
+		const char *rep = odict_string(msg, "rep");
+
+		if (!rep || !sg_rep_id_valid(rep)) {
+			sg_webrtc_client_error(call->cli, call->callid,
+					       SG_ERR_BAD_FIELD,
+					       "switch: rep is not a rep id");
+			return;
+		}
+		call_switch(call, rep);
 	}
 	else if (!strcmp(type, "dtmf")) {
 		const char *digits = odict_string(msg, "digits");
@@ -563,6 +735,16 @@ int sg_call_json(struct re_printf *pf, const struct sg_call *call)
 			  (unsigned long long)st.rtx_limited);
 	if (call->sip)
 		err |= re_hprintf(pf, ",%H", sg_sipcall_json, call->sip);
+	if (call->adm.target == SG_TARGET_REP) {
+		size_t i;
+
+		err |= re_hprintf(pf, ",\"rep\":\"%s\",\"reps\":[",
+				  call->rep ? call->rep->id : "");
+		for (i = 0; i < call->repc; i++)
+			err |= re_hprintf(pf, "%s\"%s\"", i ? "," : "",
+					  call->reps[i]);
+		err |= re_hprintf(pf, "]");
+	}
 	return err | re_hprintf(pf, "}");
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <re.h>
 #include "gw/gw.h"
+#include "gw/showroom.h"
 
 /* glibc's malloc counts the heap; under AddressSanitizer its own
  * allocator serves malloc and glibc's figures mean nothing */
@@ -189,6 +190,20 @@ static int print_metrics(struct re_printf *pf, struct sg_app *app)
 	  "send history.", m.rtx_miss);
 	C("rtx_limited_total", "NACKed packets not re-sent: rate limit.",
 	  m.rtx_limited);
+	if (sg_app_showroom(app)) {
+		struct sg_showroom_stats ss;
+
+		sg_showroom_stats(sg_app_showroom(app), &ss);
+		C("showroom_registrations_total", "Showroom REGISTERs "
+		  "accepted.", ss.registrations);
+		C("showroom_auth_failed_total", "Showroom REGISTERs refused: "
+		  "digest failed (403).", ss.auth_failed);
+		C("showroom_refused_total", "Showroom REGISTERs refused "
+		  "otherwise (400, 404, 423).", ss.refused);
+		C("showroom_flows_closed_total", "Showroom TCP/TLS flows whose"
+		  " close removed bindings.", ss.flows_closed);
+		G("showroom_bindings", "Showroom bindings now.", ss.bindings);
+	}
 #ifdef HEAP_STATS
 	G("heap_bytes", "Heap in use: bytes allocated and not yet freed "
 	  "(glibc mallinfo2 uordblks + hblkhd).", mi.uordblks + mi.hblkhd);
@@ -241,6 +256,10 @@ bool sg_metrics_http(struct sg_app *app, struct http_conn *conn,
 	else if (!pl_strcmp(&msg->path, "/api/v1/admin/stores"))
 		http_creply(conn, 200, "OK", "application/json", "%H",
 			    print_stores_json, app);
+	else if (!pl_strcmp(&msg->path, "/api/v1/admin/reps"))
+		http_creply(conn, 200, "OK", "application/json",
+			    "{\"reps\":%H}\n", sg_showroom_reps_json,
+			    sg_app_showroom(app));
 	else if (!pl_strcmp(&msg->path, "/api/v1/admin/orders"))
 		sg_orders_admin_http(sg_app_orders(app), conn, msg);
 	else

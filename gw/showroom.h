@@ -52,7 +52,7 @@ bool sg_showroom_registered(const struct sg_showroom *sr, const char *store,
 			    const char *rep);
 /**
  * Where to send an INVITE for a rep (RFC 5626 5.3: over the flow the
- * newest binding came in on): route "sip:ip:port;transport=tcp;lr" and
+ * newest binding came in on): route "sip:ip:port;transport=tcp;lr" (no brackets) and
  * the registered contact. ENOENT: not registered.
  */
 int sg_showroom_target(const struct sg_showroom *sr, const char *store,

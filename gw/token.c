@@ -9,6 +9,7 @@
 #include <openssl/hmac.h>
 #include <re.h>
 #include "gw/store.h"
+#include "gw/showroom.h"
 
 #define JSON_MAX_DEPTH 4     /**< containers nested, the root counts */
 #define HS256_LEN 32
@@ -454,7 +455,18 @@ static int claim_dest(const struct odict *o, const struct sg_store *st,
 			return EBADMSG;
 		}
 		out = c->dest[c->destc];
-		if (!strcmp(d->u.str, "echo") ||
+		/* "rep": any rep of the store; "rep:<id>": that rep */
+		if (!strcmp(d->u.str, "rep") ||
+		    (!strncmp(d->u.str, "rep:", 4) &&
+		     sg_rep_id_valid(d->u.str + 4))) {
+			if (strlen(d->u.str) >= SG_DIALPLAN_PATTERN_MAX) {
+				WHY("malformed: dest[%zu] too long",
+				    c->destc);
+				return EBADMSG;
+			}
+			strcpy(out, d->u.str);
+		}
+		else if (!strcmp(d->u.str, "echo") ||
 		    sg_dialplan_pattern_valid(d->u.str)) {
 			if (strlen(d->u.str) >= SG_DIALPLAN_PATTERN_MAX) {
 				WHY("malformed: dest[%zu] too long",

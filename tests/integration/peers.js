@@ -106,8 +106,11 @@ function ctrlClient(port) {
 // (DTMF, call state) come over ctrl_tcp. mediaenc: baresip's media
 // encryption for the account, e.g. 'srtp-mand' (SDES, RFC 4568, RTP/SAVP)
 // or 'srtp' (best effort); none by default.
+// domain, regint and registered (false: do not wait for the registration)
+// serve the showroom tests, where baresip registers with the gateway.
 async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/8000/1',
-  video = 'VP8', answer = 'auto', contact = '', mediaenc = '' } = {}) {
+  video = 'VP8', answer = 'auto', contact = '', mediaenc = '', domain = 'ims.test',
+  regint = 600, registered = true } = {}) {
   const dir = fs.mkdtempSync(path.join(lib.OUTDIR, `${name}-`));
   const sipPort = await lib.freePorts(2);   /* SIP and SIP/TLS on port + 1 */
   const ctrlPort = await freePort();
@@ -136,17 +139,21 @@ async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/800
     '',
   ].join('\n'));
   fs.writeFileSync(path.join(dir, 'accounts'),
-    `<sip:${user}@ims.test>;auth_user=${user};auth_pass=${password};` +
-    `outbound="${k.uri}";regint=600;answermode=${answer};` +
+    `<sip:${user}@${domain}>;auth_user=${user};auth_pass=${password};` +
+    `outbound="${k.uri}";regint=${regint};answermode=${answer};` +
     `audio_codecs=${audio};video_codecs=${video}` +
     `${mediaenc ? `;mediaenc=${mediaenc}` : ''}\n`);
   fs.writeFileSync(path.join(dir, 'contacts'), contact ? `"peer" <${contact}>\n` : '');
   const p = start(name, '/usr/bin/baresip', ['-f', dir]);
   p.dir = dir;
-  await waitFor(() => /registered successfully|200 OK/.test(p.out + p.err) ||
-    p.proc.exitCode !== null, 10000, `${name} registered:\n${p.out}\n${p.err}`);
+  if (registered) {
+    await waitFor(() => /registered successfully|200 OK/.test(p.out + p.err) ||
+      p.proc.exitCode !== null, 10000, `${name} registered:\n${p.out}\n${p.err}`);
+  }
   assert(p.proc.exitCode === null, `${name} runs:\n${p.out}\n${p.err}`);
-  p.ctrl = await ctrlClient(ctrlPort);
+  // not waiting for the registration: wait for ctrl_tcp to listen
+  p.ctrl = await waitFor(() => ctrlClient(ctrlPort).catch(() => null), 5000,
+    `${name}: ctrl_tcp`);
   return p;
 }
 

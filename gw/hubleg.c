@@ -1,0 +1,387 @@
+/* Hub legs: struct sg_sipsig over libre sipsess toward a rep's registered
+ * hub endpoint (the showroom contract: INVITE over the binding's flow,
+ * To = the AoR, From = sip:storegw@<store>; MESSAGE and INFO in dialog).
+ * Runs on the main loop: events go straight to the call by call_ref. */
+#include <string.h>
+#include <re.h>
+#include "gw/gw.h"
+#include "gw/showroom.h"
+#include "gw/sipcall.h"
+
+struct leg {
+	struct le le;                 /**< in h->legs (owner)              */
+	struct sg_hublegs *h;         /**< weak                            */
+	uint32_t ref;
+	struct sipsess *sess;
+	struct tmr tmr;               /**< deferred free (out of callbacks) */
+	bool answered;
+	bool closed;                  /**< ENDED sent or hung up by us     */
+};
+
+struct sg_hublegs {
+	struct sg_showroom *sr;       /**< weak: the app owns both         */
+	struct sipsess_sock *sock;
+	struct sip_lsnr *lsnr;        /**< in-dialog MESSAGE               */
+	struct list legs;
+	sg_sip_ev_h *evh;
+	void *arg;
+};
+
+static void leg_destructor(void *arg)
+{
+	struct leg *l = arg;
+
+	tmr_cancel(&l->tmr);
+	list_unlink(&l->le);
+	l->sess = mem_deref(l->sess);   /* CANCEL or BYE by libre */
+}
+
+static void free_later_h(void *arg)
+{
+	mem_deref(arg);
+}
+
+static void leg_free_later(struct leg *l)
+{
+	l->closed = true;
+	tmr_start(&l->tmr, 0, free_later_h, l);
+}
+
+static struct leg *leg_find(struct sg_hublegs *h, uint32_t ref)
+{
+	struct le *le;
+
+	for (le = h->legs.head; le; le = le->next) {
+		struct leg *l = le->data;
+
+		if (l->ref == ref && !l->closed)
+			return l;
+	}
+	return NULL;
+}
+
+/* the SDP of a message as a C string (NULL: none); caller frees */
+static char *body_sdp(const struct sip_msg *msg)
+{
+	char *s = NULL;
+
+	if (!msg || !mbuf_get_left(msg->mb) ||
+	    !msg_ctype_cmp(&msg->ctyp, "application", "sdp"))
+		return NULL;
+	if (mbuf_strdup(msg->mb, &s, mbuf_get_left(msg->mb)))
+		return NULL;
+	return s;
+}
+
+static void emit(struct leg *l, struct sg_sip_ev *ev)
+{
+	struct sg_hublegs *h = l->h;
+
+	ev->call_ref = l->ref;
+	if (h->evh)
+		h->evh(ev, h->arg);
+}
+
+static int offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
+{
+	(void)descp;
+	(void)msg;
+	(void)arg;
+	return ENOTSUP;      /* no re-INVITE from the hub (the contract) */
+}
+
+static int answer_h(const struct sip_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return 0;            /* the answer goes out with estab */
+}
+
+/* PROGRESS (18x) or ANSWERED (200) with the message's SDP, if any */
+static void emit_sdp(struct leg *l, enum sg_sip_ev_type type,
+		     const struct sip_msg *msg)
+{
+	char *sdp = body_sdp(msg);
+	struct sg_sip_ev ev = {
+		.type = type,
+		.code = msg->scode,
+		.sdp = sdp,
+	};
+
+	emit(l, &ev);
+	mem_deref(sdp);
+}
+
+static void progr_h(const struct sip_msg *msg, void *arg)
+{
+	emit_sdp(arg, SG_SIP_EV_PROGRESS, msg);
+}
+
+static void estab_h(const struct sip_msg *msg, void *arg)
+{
+	struct leg *l = arg;
+
+	l->answered = true;
+	emit_sdp(l, SG_SIP_EV_ANSWERED, msg);
+}
+
+static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
+{
+	(void)arg;
+	(void)sip_reply(sip, msg, 200, "OK");
+}
+
+static void close_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct leg *l = arg;
+	struct sg_sip_ev ev = {
+		.type = SG_SIP_EV_ENDED,
+	};
+
+	if (l->closed)
+		return;
+	if (msg && msg->req) {           /* BYE from the hub */
+		ev.code = 200;
+		ev.reason = "remote-bye";
+		ev.by_remote = true;
+	}
+	else if (msg) {
+		ev.code = msg->scode;
+		ev.by_remote = true;
+	}
+	else
+		ev.code = err == ETIMEDOUT ? 408 : 500;
+	emit(l, &ev);
+	leg_free_later(l);
+}
+
+static void info_resp_h(int err, const struct sip_msg *msg, void *arg)
+{
+	(void)arg;
+	if (err || !msg || msg->scode >= 300)
+		SG_INFO(SG_SUB_SIP, NULL, "showroom: INFO refused: %u (%m)",
+			msg ? msg->scode : 0, err);
+}
+
+/* "sip:<rep>@<store>" -> rep, store */
+static int aor_split(const char *aor, char *rep, size_t repsz, char *store,
+		     size_t storesz)
+{
+	struct pl u, hst;
+
+	if (re_regex(aor, strlen(aor), "sip:[^@]+@[^;>]+", &u, &hst) ||
+	    u.l >= repsz || hst.l >= storesz)
+		return EINVAL;
+	pl_strcpy(&u, rep, repsz);
+	pl_strcpy(&hst, store, storesz);
+	return 0;
+}
+
+static int hub_invite(void *arg, uint32_t ref, const struct sg_sip_invite *inv)
+{
+	struct sg_hublegs *h = arg;
+	char rep[SG_REP_ID_MAX], store[SG_STORE_ID_MAX], route[128];
+	char from[SG_STORE_ID_MAX + 16];
+	const char *routev[1];
+	struct mbuf *desc = NULL;
+	struct leg *l;
+	int err;
+
+	if (!inv || !inv->to || !inv->sdp)
+		return EINVAL;
+	err = aor_split(inv->to, rep, sizeof(rep), store, sizeof(store));
+	if (err)
+		return err;
+	err = sg_showroom_target(h->sr, store, rep, route, sizeof(route),
+				 NULL, 0);
+	if (err)
+		return err;
+	re_snprintf(from, sizeof(from), "sip:storegw@%s", store);
+	routev[0] = route;
+
+	l = mem_zalloc(sizeof(*l), leg_destructor);
+	if (!l)
+		return ENOMEM;
+	l->h = h;
+	l->ref = ref;
+	tmr_init(&l->tmr);
+	desc = mbuf_alloc(strlen(inv->sdp));
+	if (!desc) {
+		err = ENOMEM;
+		goto out;
+	}
+	err = mbuf_write_str(desc, inv->sdp);
+	if (err)
+		goto out;
+	desc->pos = 0;
+
+	/* RFC 5626 5.3: toward the registered flow; To = the AoR */
+	err = sipsess_connect(&l->sess, h->sock, inv->to, "storegw", from,
+			      "storegw", routev, 1, "application/sdp", desc,
+			      NULL, NULL, false, offer_h, answer_h, progr_h,
+			      estab_h, info_h, NULL, close_h, l, "");
+	if (err)
+		goto out;
+	list_append(&h->legs, &l->le, l);
+	SG_INFO(SG_SUB_SIP, inv->icid, "showroom: INVITE %s via %s", inv->to,
+		route);
+
+ out:
+	mem_deref(desc);
+	if (err)
+		mem_deref(l);
+	return err;
+}
+
+static int hub_hangup(void *arg, uint32_t ref)
+{
+	struct leg *l = leg_find(arg, ref);
+
+	if (!l)
+		return ENOENT;
+	leg_free_later(l);       /* libre sends CANCEL or BYE */
+	return 0;
+}
+
+static int hub_message(void *arg, uint32_t ref, const char *text)
+{
+	struct sg_hublegs *h = arg;
+	struct leg *l = leg_find(h, ref);
+
+	if (!l || !l->answered)
+		return ENOTCONN;
+	return sip_drequestf(NULL, sg_showroom_sip(h->sr), true, "MESSAGE",
+			     sipsess_dialog(l->sess), 0, NULL, NULL, NULL,
+			     NULL, "Content-Type: text/plain;charset=utf-8\r\n"
+			     "Content-Length: %zu\r\n\r\n%s", strlen(text),
+			     text);
+}
+
+static int hub_reinvite(void *arg, uint32_t ref, const char *sdp)
+{
+	struct leg *l = leg_find(arg, ref);
+	struct mbuf *mb;
+	int err;
+
+	if (!l || !l->answered)
+		return ENOTCONN;
+	mb = mbuf_alloc(strlen(sdp));
+	if (!mb)
+		return ENOMEM;
+	err = mbuf_write_str(mb, sdp);
+	mb->pos = 0;
+	if (!err)
+		err = sipsess_modify(l->sess, mb);
+	mem_deref(mb);
+	return err;
+}
+
+static int hub_info(void *arg, uint32_t ref, const char *ctype,
+		    const char *body)
+{
+	struct leg *l = leg_find(arg, ref);
+	struct mbuf *mb;
+	int err;
+
+	if (!l || !l->answered)
+		return ENOTCONN;
+	mb = mbuf_alloc(strlen(body) + 1);
+	if (!mb)
+		return ENOMEM;
+	err = mbuf_write_str(mb, body);
+	mb->pos = 0;
+	if (!err)
+		err = sipsess_info(l->sess, ctype, mb, info_resp_h, NULL);
+	mem_deref(mb);
+	return err;
+}
+
+/* MESSAGE in a hub leg's dialog (RFC 3428): chat from the rep */
+static bool message_h(const struct sip_msg *msg, void *arg)
+{
+	struct sg_hublegs *h = arg;
+	struct le *le;
+
+	if (pl_strcmp(&msg->met, "MESSAGE"))
+		return false;
+	for (le = h->legs.head; le; le = le->next) {
+		struct leg *l = le->data;
+		struct sg_sip_ev ev = {.type = SG_SIP_EV_MESSAGE};
+		char *text = NULL;
+
+		if (l->closed || !l->sess ||
+		    !sip_dialog_cmp(sipsess_dialog(l->sess), msg))
+			continue;
+		if (!msg_ctype_cmp(&msg->ctyp, "text", "plain") ||
+		    mbuf_get_left(msg->mb) > 4096 ||
+		    mbuf_strdup(msg->mb, &text, mbuf_get_left(msg->mb))) {
+			(void)sip_reply(sg_showroom_sip(h->sr), msg, 415,
+					"Unsupported Media Type");
+			return true;
+		}
+		(void)sip_reply(sg_showroom_sip(h->sr), msg, 200, "OK");
+		ev.text = text;
+		emit(l, &ev);
+		mem_deref(text);
+		return true;
+	}
+	(void)sip_reply(sg_showroom_sip(h->sr), msg, 481,
+			"Call/Transaction Does Not Exist");
+	return true;
+}
+
+/* the hubs do not call the gateway */
+static void conn_h(const struct sip_msg *msg, void *arg)
+{
+	struct sg_hublegs *h = arg;
+
+	(void)sip_treply(NULL, sg_showroom_sip(h->sr), msg, 403, "Forbidden");
+}
+
+static void destructor(void *arg)
+{
+	struct sg_hublegs *h = arg;
+
+	list_flush(&h->legs);
+	h->lsnr = mem_deref(h->lsnr);
+	if (h->sock)
+		sipsess_close_all(h->sock);
+	h->sock = mem_deref(h->sock);
+}
+
+int sg_hublegs_alloc(struct sg_hublegs **hp, struct sg_showroom *sr,
+		     sg_sip_ev_h *evh, void *arg)
+{
+	struct sg_hublegs *h;
+	int err;
+
+	if (!hp || !sr)
+		return EINVAL;
+	h = mem_zalloc(sizeof(*h), destructor);
+	if (!h)
+		return ENOMEM;
+	h->sr = sr;
+	h->evh = evh;
+	h->arg = arg;
+	err = sipsess_listen(&h->sock, sg_showroom_sip(sr), 16, conn_h, h);
+	if (!err)
+		err = sip_listen(&h->lsnr, sg_showroom_sip(sr), true,
+				 message_h, h);
+	if (err)
+		mem_deref(h);
+	else
+		*hp = h;
+	return err;
+}
+
+void sg_hublegs_sig(struct sg_hublegs *h, struct sg_sipsig *sig)
+{
+	*sig = (struct sg_sipsig){
+		.invite = hub_invite,
+		.hangup = hub_hangup,
+		.message = hub_message,
+		.reinvite = hub_reinvite,
+		.info = hub_info,
+		.arg = h,
+	};
+}
