@@ -86,6 +86,7 @@ struct sg_atx {
 	struct sg_atx_conf conf;
 	char callid[64];
 	sg_atx_send_h *sendh;
+	sg_atx_pcm_h *pcmh;       /**< PCM mode: frames to it, no encoder  */
 	sg_atx_cmr_h *cmrh;
 	void *arg;
 	bool gone;                /**< the owner freed us in a handler     */
@@ -226,25 +227,15 @@ static int check_side(const struct sg_atx_side *s, bool in)
 }
 
 
-/**
- * Allocate a pipeline (a libre mem object) in the calling media thread.
- * @param ap      result
- * @param conf    codecs and policy, from sg_atx_conf_defaults() (copied)
- * @param callid  for logs (copied)
- * @param sendh   called with each ready output RTP packet
- * @param cmrh    optional: the AMR peer asked for a mode (hand-over)
- * @param arg     for both handlers
- * @return 0, EINVAL (bad conf), ENOMEM, or the codec's error
- */
-int sg_atx_alloc(struct sg_atx **ap, const struct sg_atx_conf *conf,
-		 const char *callid, sg_atx_send_h *sendh,
+static int alloc(struct sg_atx **ap, const struct sg_atx_conf *conf,
+		 const char *callid, sg_atx_send_h *sendh, sg_atx_pcm_h *pcmh,
 		 sg_atx_cmr_h *cmrh, void *arg)
 {
 	struct sg_acodec_params dp, ep;
 	struct sg_atx *a;
 	int err, rerr = 0;
 
-	if (!ap || !conf || !sendh)
+	if (!ap || !conf || (!sendh && !pcmh))
 		return EINVAL;
 	if (check_side(&conf->in, true) || check_side(&conf->out, false))
 		return EINVAL;
@@ -265,6 +256,7 @@ int sg_atx_alloc(struct sg_atx **ap, const struct sg_atx_conf *conf,
 	a->conf = *conf;
 	str_ncpy(a->callid, callid ? callid : "", sizeof(a->callid));
 	a->sendh = sendh;
+	a->pcmh = pcmh;
 	a->cmrh = cmrh;
 	a->arg = arg;
 
@@ -309,9 +301,11 @@ int sg_atx_alloc(struct sg_atx **ap, const struct sg_atx_conf *conf,
 		}
 	}
 	a->enc_mode = ep.amr_mode;
-	err = sg_aenc_alloc(&a->enc, &ep);
-	if (err)
-		goto out;
+	if (!pcmh) {
+		err = sg_aenc_alloc(&a->enc, &ep);
+		if (err)
+			goto out;
+	}
 
 	if (a->in_srate != a->out_srate) {
 		a->rs = speex_resampler_init(1, a->in_srate, a->out_srate, 3,
@@ -326,10 +320,12 @@ int sg_atx_alloc(struct sg_atx **ap, const struct sg_atx_conf *conf,
 		 * the delay's few samples back for a whole packet time */
 	}
 
-	a->mb = mbuf_alloc(HDR + PAY_MAX + ROOM);
-	if (!a->mb) {
-		err = ENOMEM;
-		goto out;
+	if (!pcmh) {
+		a->mb = mbuf_alloc(HDR + PAY_MAX + ROOM);
+		if (!a->mb) {
+			err = ENOMEM;
+			goto out;
+		}
 	}
 
 	a->frames_per_pkt = a->out_amr ? conf->ptime_ms / 20 : 1;
@@ -362,6 +358,59 @@ int sg_atx_alloc(struct sg_atx **ap, const struct sg_atx_conf *conf,
 		*ap = a;
 
 	return err;
+}
+
+
+/**
+ * Allocate a pipeline (a libre mem object) in the calling media thread.
+ * @param ap      result
+ * @param conf    codecs and policy, from sg_atx_conf_defaults() (copied)
+ * @param callid  for logs (copied)
+ * @param sendh   called with each ready output RTP packet
+ * @param cmrh    optional: the AMR peer asked for a mode (hand-over)
+ * @param arg     for both handlers
+ * @return 0, EINVAL (bad conf), ENOMEM, or the codec's error
+ */
+int sg_atx_alloc(struct sg_atx **ap, const struct sg_atx_conf *conf,
+		 const char *callid, sg_atx_send_h *sendh,
+		 sg_atx_cmr_h *cmrh, void *arg)
+{
+	if (!sendh)
+		return EINVAL;
+
+	return alloc(ap, conf, callid, sendh, NULL, cmrh, arg);
+}
+
+
+/**
+ * Allocate a pipeline whose output is PCM instead of RTP (the mixer's
+ * input, media/amix.c): the same reorder buffer, decoding, concealment
+ * (up to 100 ms, then silence) and resampling, to 48 kHz mono, handed
+ * to pcmh in 20 ms frames (960 samples) as they are played. Silence
+ * (DTX, CN, packets that stopped) hands nothing over. conf->out,
+ * ptime_ms, the opus/AMR out settings and out_cn_pt are ignored.
+ * @return as sg_atx_alloc()
+ */
+int sg_atx_alloc_pcm(struct sg_atx **ap, const struct sg_atx_conf *conf,
+		     const char *callid, sg_atx_pcm_h *pcmh,
+		     sg_atx_cmr_h *cmrh, void *arg)
+{
+	struct sg_atx_conf c;
+
+	if (!conf || !pcmh)
+		return EINVAL;
+
+	c = *conf;
+	c.out.codec = SG_ACODEC_OPUS;  /* only its rate: 48 kHz */
+	c.out.pt = 0;
+	c.out.channels = 1;
+	c.out.amr_octet_align = false;
+	c.out.amr_mode_set = 0;
+	c.out_cn_pt = 0;
+	c.ptime_ms = 20;
+	c.amr_cmr = SG_AMR_NO_CMR;
+
+	return alloc(ap, &c, callid, NULL, pcmh, cmrh, arg);
 }
 
 
@@ -442,6 +491,18 @@ static void drain(struct sg_atx *a)
 		size_t room, outlen;
 		uint32_t ts = a->fifo_ts;
 		int err;
+
+		if (a->pcmh) {
+			++a->st.enc_frames;
+			a->pcmh(a->fifo, a->enc_samples, a->arg);
+			a->fifo_len -= a->enc_samples;
+			memmove(a->fifo, a->fifo + a->enc_samples,
+				a->fifo_len * sizeof(a->fifo[0]));
+			a->fifo_ts += a->enc_ticks;
+			if (mem_nrefs(a) == 1)
+				a->gone = true;
+			continue;
+		}
 
 		if (a->out_amr) {
 			dst = a->amr_fr[a->amr_n];
@@ -1169,7 +1230,7 @@ int sg_atx_set_bitrate(struct sg_atx *a, uint32_t bps)
 {
 	if (!a || !bps)
 		return EINVAL;
-	if (a->conf.out.codec != SG_ACODEC_OPUS)
+	if (a->conf.out.codec != SG_ACODEC_OPUS || !a->enc)
 		return ENOTSUP;
 
 	return sg_aenc_set_mode(a->enc, -1, bps);

@@ -1167,4 +1167,106 @@ int sg_atx_request_mode(struct sg_atx *a, int mode);
 int sg_atx_set_bitrate(struct sg_atx *a, uint32_t bps);
 void sg_atx_stats(const struct sg_atx *a, struct sg_atx_stats *st);
 
+/* ------------------------------------------------------------------ */
+/* Audio mixer with mix-minus (media/amix.c): N parties in one          */
+/* conference; each hears the sum of all the others, never itself.      */
+/* Runs in one media thread: every party's packets, the tick and the    */
+/* send handlers belong to it. Nothing allocated per packet or frame.   */
+/* ------------------------------------------------------------------ */
+
+#define SG_AMIX_MAX 8             /**< parties per mixer                 */
+#define SG_AMIX_FRAME 960         /**< 20 ms at 48 kHz: the mixer's frame */
+
+/**
+ * A PCM-output pipeline (media/atx.c): the input side of a mixer party.
+ * Frames of n samples (48 kHz mono, 20 ms) as they are played, in the
+ * pipeline's order: decoded, concealed (up to 100 ms) or FEC-recovered.
+ */
+typedef void (sg_atx_pcm_h)(const int16_t *pcm, size_t n, void *arg);
+
+int sg_atx_alloc_pcm(struct sg_atx **ap, const struct sg_atx_conf *conf,
+		     const char *callid, sg_atx_pcm_h *pcmh,
+		     sg_atx_cmr_h *cmrh, void *arg);
+
+struct sg_amix_conf {
+	unsigned jb_ms;           /**< playout depth per party, 40..160 ms,
+				       a multiple of 20 (default 60): how
+				       long a late or lost packet may take
+				       to be concealed before it is missed */
+	uint16_t talk_level;      /**< a frame whose peak is below this is
+				       not mixed (silence; default 32, about
+				       -60 dBFS); 0: every frame is mixed  */
+};
+
+/** What one party sends us and what it receives, as negotiated. */
+struct sg_amix_party_conf {
+	struct sg_atx_side in;    /**< its codec toward us (any of acodec) */
+	uint8_t in_cn_pt;         /**< RFC 3389 CN PT it may send; 0: none */
+	struct sg_atx_side out;   /**< what we send it (20 ms packets)     */
+	uint32_t opus_bitrate;    /**< out opus; 0: codec default          */
+	bool opus_fec;            /**< out opus in-band FEC                */
+	bool dtx;                 /**< out encoder DTX                     */
+};
+
+struct sg_amix_party_stats {
+	struct sg_atx_stats in;   /**< its input pipeline (concealed, late..)*/
+	uint64_t frames;          /**< 20 ms frames it spoke into the mix  */
+	uint64_t quiet;           /**< frames below talk_level: not mixed  */
+	uint64_t underruns;       /**< playing, but no frame when due      */
+	uint64_t trimmed;         /**< frames dropped: queue over its bound */
+	uint64_t out_pkts;        /**< packets sent to it                  */
+	uint64_t out_shared;      /**< of those, encoded once for several  */
+	uint64_t enc_err;
+	unsigned queued;          /**< frames waiting for their tick now   */
+};
+
+struct sg_amix_stats {
+	uint64_t ticks;
+	uint64_t mixes;           /**< outputs that summed >= 2 talkers    */
+	uint64_t passthrough;     /**< outputs of one talker: no sum       */
+	uint64_t encodes;         /**< encoder runs (one per distinct output
+				       and codec, shared by its listeners) */
+};
+
+struct sg_amix;
+
+/**
+ * A ready RTP packet for one party at mb->pos..end (64 bytes of room
+ * after end for SRTP): its PT, own sequence and timestamp, marker on
+ * the first packet after silence; SSRC 0, to be set by the leg. The
+ * handler must not free the mixer; it may remove parties.
+ */
+typedef void (sg_amix_send_h)(struct mbuf *mb, void *arg);
+
+/** Defaults: jb_ms 60, talk_level 32. */
+void sg_amix_conf_defaults(struct sg_amix_conf *c);
+/** Allocate a mixer (libre mem object); conf may be NULL (defaults). */
+int sg_amix_alloc(struct sg_amix **mp, const struct sg_amix_conf *conf,
+		  const char *callid);
+/**
+ * Add a party: its input pipeline, playout queue, encoder and send
+ * handler. *idp: its id (0..SG_AMIX_MAX-1) for the calls below.
+ * @return 0, EINVAL, EOVERFLOW (full), ENOMEM, or the codec's error
+ */
+int sg_amix_add(struct sg_amix *m, unsigned *idp,
+		const struct sg_amix_party_conf *pc, sg_amix_send_h *sendh,
+		void *arg);
+/** Remove a party (the others go on); ENOENT if there is none. */
+int sg_amix_remove(struct sg_amix *m, unsigned id);
+/** One RTP packet from party id (whole, decrypted, h parsed). */
+int sg_amix_input(struct sg_amix *m, unsigned id, const struct sg_rtp_hdr *h,
+		  const uint8_t *pkt, size_t len, uint64_t now_us);
+/**
+ * The mixer's clock: one 20 ms frame per call. Conceals what is
+ * overdue, takes one frame per party, mixes and sends. Call it every
+ * 20 ms (sg_amix_start() does so with a libre timer).
+ */
+void sg_amix_tick(struct sg_amix *m, uint64_t now_us);
+/** Tick from a libre timer of the calling thread, every 20 ms. */
+int sg_amix_start(struct sg_amix *m);
+void sg_amix_stop(struct sg_amix *m);
+int sg_amix_party_stats(const struct sg_amix *m, unsigned id,
+			struct sg_amix_party_stats *st);
+void sg_amix_stats(const struct sg_amix *m, struct sg_amix_stats *st);
+
 #endif

@@ -47,6 +47,7 @@ static const struct {
 	{"hub",   sg_tests_hub},
 	{"hubd",  sg_tests_hubd},
 	{"router", sg_tests_router},
+	{"amix",  sg_tests_amix},
 };
 
 static const char *cur;
