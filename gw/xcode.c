@@ -359,6 +359,26 @@ int sg_xcode_dtmf(struct sg_xcode *x, const char *digits)
 	return sg_dtmf_send(x->a[0].dtmf, digits);
 }
 
+/* One video direction's pipeline counters: where frames went missing. */
+static int vdir_json(struct re_printf *pf, const struct sg_vtx_stats *s)
+{
+	return re_hprintf(pf, "{\"pkts_in\":%llu,\"frames_in\":%llu,"
+			  "\"frames_lost\":%llu,\"frames_skipped\":%llu,"
+			  "\"decode_errors\":%llu,\"frames_capped\":%llu,"
+			  "\"encode_errors\":%llu,\"pkts_out\":%llu,"
+			  "\"keyreq_sent\":%llu,\"keyreq_rcvd\":%llu}",
+			  (unsigned long long)s->pkts_in,
+			  (unsigned long long)s->frames_in,
+			  (unsigned long long)s->frames_lost,
+			  (unsigned long long)s->frames_skipped,
+			  (unsigned long long)s->decode_errors,
+			  (unsigned long long)s->frames_capped,
+			  (unsigned long long)s->encode_errors,
+			  (unsigned long long)s->pkts_out,
+			  (unsigned long long)s->keyreq_sent,
+			  (unsigned long long)s->keyreq_rcvd);
+}
+
 int sg_xcode_json(struct re_printf *pf, const struct sg_xcode *x)
 {
 	if (x->video) {
@@ -369,12 +389,14 @@ int sg_xcode_json(struct re_printf *pf, const struct sg_xcode *x)
 		return re_hprintf(pf, "\"transcode\":{\"browser\":\"%s\","
 				  "\"phone\":\"%s\",\"to_phone_frames\":%llu,"
 				  "\"to_browser_frames\":%llu,"
-				  "\"keyframes_sent\":%llu}",
+				  "\"keyframes_sent\":%llu,\"to_phone\":%H,"
+				  "\"to_browser\":%H}",
 				  x->bname, x->pname,
 				  (unsigned long long)a.frames_encoded,
 				  (unsigned long long)b.frames_encoded,
 				  (unsigned long long)(a.keyframes_sent +
-						       b.keyframes_sent));
+						       b.keyframes_sent),
+				  vdir_json, &a, vdir_json, &b);
 	}
 	else {
 		struct sg_atx_stats a, b;

@@ -10,10 +10,20 @@ const { startKamailio, stopKamailio, baresip, stop, token, imsGateway } =
   require('./peers');
 
 
-function rtpStats(phone) {
-  const a = /audio\s+Transmit:\s+Receive:\s*\npackets:\s+(\d+)\s+(\d+)[\s\S]*?errors:\s+(\d+)\s+(\d+)/.exec(phone.out);
-  const v = /video\s+Transmit:\s+Receive:\s*\npackets:\s+(\d+)\s+(\d+)/.exec(phone.out);
-  return a ? { audio: Number(a[2]), audioErrors: Number(a[4]), video: v ? Number(v[2]) : 0 } : null;
+// baresip prints each stream's RTP statistics as the call ends, audio
+// first and video later (after its encoder is closed: milliseconds, more
+// on a loaded machine). Wait for every block asked for, up to its errors
+// line, or a video block not yet written reads as 0 packets.
+function rtpStats(phone, kinds) {
+  const st = {};
+  for (const kind of kinds) {
+    const m = new RegExp(`${kind}\\s+Transmit:\\s+Receive:\\s*\\npackets:\\s+\\d+\\s+(\\d+)` +
+      '[^]*?\\nerrors:\\s+\\d+\\s+(\\d+)').exec(phone.out);
+    if (!m) return null;
+    st[kind] = Number(m[1]);
+    st[`${kind}Errors`] = Number(m[2]);
+  }
+  return st;
 }
 
 async function transcodeCall(name, phoneCodecs, { video, expect }) {
@@ -41,13 +51,19 @@ async function transcodeCall(name, phoneCodecs, { video, expect }) {
       `${st.audio.packetsReceived} audio packets (energy ${st.audio.energy.toFixed(3)})`);
     assert(st.audio.energy > 0.01, 'the phone\'s tone is heard in the browser, not silence');
 
-    const calls = JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/calls`)).text).calls;
-    const streams = calls[0].sip.streams;
+    // the gateway's counters, read until both ways have encoded enough:
+    // one snapshot raced the browser's sender on a loaded machine
+    const streamsNow = async () =>
+      JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/calls`)).text).calls[0].sip.streams;
+    const enough = (x) => x && x.transcode && x.transcode.to_phone_frames > 50 &&
+      x.transcode.to_browser_frames > 20;
+    let streams = await streamsNow();
+    for (const t0 = Date.now(); !expect.every((c, i) => enough(streams[i])) &&
+      Date.now() - t0 < 5000; streams = await streamsNow()) await lib.sleep(100);
     for (const [i, codec] of expect.entries()) {
       assert(streams[i] && streams[i].mode === 'transcode' && streams[i].codec === codec,
         `stream ${i} transcoded to ${codec} (${JSON.stringify(streams[i])})`);
-      assert(streams[i].transcode.to_phone_frames > 50 && streams[i].transcode.to_browser_frames > 20,
-        `frames encoded both ways (${JSON.stringify(streams[i].transcode)})`);
+      assert(enough(streams[i]), `frames encoded both ways (${JSON.stringify(streams[i].transcode)})`);
     }
 
     // DTMF into a transcoded stream: regenerated as RFC 4733 at the phone
@@ -58,9 +74,10 @@ async function transcodeCall(name, phoneCodecs, { video, expect }) {
 
     await page.evaluate(() => sg.hangup(window.c1, 't1'));
     await phone.wait(/terminated/, 5000, 'BYE at the phone');
-    const rx = await waitFor(() => rtpStats(phone), 5000, 'phone RTP statistics');
-    console.log(`    ${name}: phone decoded ${rx.audio} audio (${rx.audioErrors} errors) and ` +
-      `${rx.video} video packets`);
+    const rx = await waitFor(() => rtpStats(phone, video ? ['audio', 'video'] : ['audio']),
+      5000, 'phone RTP statistics');
+    console.log(`    ${name}: phone decoded ${rx.audio} audio (${rx.audioErrors} errors)` +
+      (video ? ` and ${rx.video} video (${rx.videoErrors} errors) packets` : ''));
     assert(rx.audio > 150 && rx.audioErrors === 0, `audio reached the phone (${JSON.stringify(rx)})`);
     if (video) assert(rx.video > 40, `video reached the phone (${JSON.stringify(rx)})`);
   } finally {
