@@ -13,7 +13,7 @@ struct sg_hubd_ep {
 	struct sa registrar;           /* for CRLF keep-alives             */
 	char aor[SG_HUBD_URI + SG_HUBD_ID];
 	char instance[48];             /* RFC 5626 +sip.instance uuid      */
-	bool registered, stopped;
+	bool registered, stopped, failing;
 	uint64_t reg_ok, reg_fail, unregs, msgs, kas;
 	uint16_t last_scode;
 };
@@ -51,13 +51,16 @@ static void reg_resp_h(int err, const struct sip_msg *msg, void *arg)
 	struct sg_hubd_ep *ep = arg;
 
 	if (err) {
-		++ep->reg_fail;
-		if (ep->registered)
+		/* logged once per run of failures; sipreg retries */
+		if (ep->registered || !ep->failing)
 			SG_WARN(SG_SUB_SIP, NULL, "rep %s: registration "
 				"failed: %m", ep->rc.id, err);
+		++ep->reg_fail;
+		ep->failing = true;
 		ep->registered = false;
 		return;
 	}
+	ep->failing = false;
 	ep->last_scode = msg->scode;
 	if (msg->scode >= 200 && msg->scode < 300) {
 		++ep->reg_ok;

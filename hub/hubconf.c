@@ -322,6 +322,8 @@ static int load_reps(struct sg_hubd_conf *c, const config_setting_t *ls,
 					    "the id of reps[%d]", i, r->id, j);
 		}
 	}
+	memset(&c->repv[n], 0, sizeof(c->repv[0]) *
+	       (SG_HUBD_MAX_REPS - (size_t)n));
 	c->repc = (size_t)n;
 	return 0;
 }
