@@ -446,21 +446,6 @@ static void on_register(struct sg_showroom *sr, const struct sip_msg *msg)
 		return;
 	}
 
-	/* 10.3 step 3 and 6: the rep authenticates as itself */
-	err = digest_check(sr, msg, r);
-	if (err == ENOENT || err == ETIMEDOUT) {
-		challenge(sr, msg, r->c.store, err == ETIMEDOUT);
-		return;
-	}
-	if (err) {
-		++sr->st.auth_failed;
-		SG_WARN(SG_SUB_SIP, NULL, "showroom: REGISTER of %s@%s from %J:"
-			" authentication failed", r->c.id, r->c.store,
-			&msg->src);
-		(void)sip_reply(sr->sip, msg, 403, "Forbidden");
-		return;
-	}
-
 	memset(&cp, 0, sizeof(cp));
 	(void)sip_msg_hdr_apply(msg, true, SIP_HDR_CONTACT, contact_handler,
 				&cp);
@@ -473,6 +458,22 @@ static void on_register(struct sg_showroom *sr, const struct sip_msg *msg)
 	}
 	if (cp.bad) {
 		refuse(sr, msg, 400, "Bad Contact");
+		return;
+	}
+
+	/* 10.3 step 3 and 6: the rep authenticates as itself (a malformed
+	 * request was refused before: 400 needs no credentials) */
+	err = digest_check(sr, msg, r);
+	if (err == ENOENT || err == ETIMEDOUT) {
+		challenge(sr, msg, r->c.store, err == ETIMEDOUT);
+		return;
+	}
+	if (err) {
+		++sr->st.auth_failed;
+		SG_WARN(SG_SUB_SIP, NULL, "showroom: REGISTER of %s@%s from %J:"
+			" authentication failed", r->c.id, r->c.store,
+			&msg->src);
+		(void)sip_reply(sr->sip, msg, 403, "Forbidden");
 		return;
 	}
 
@@ -528,14 +529,17 @@ static void on_register(struct sg_showroom *sr, const struct sip_msg *msg)
 	rep_update(sr, r);
 }
 
-static bool request_handler(const struct sip_msg *msg, void *arg)
+bool sg_showroom_request(struct sg_showroom *sr, const struct sip_msg *msg)
 {
-	struct sg_showroom *sr = arg;
-
-	if (pl_strcmp(&msg->met, "REGISTER"))
+	if (!sr || !msg || !msg->req || pl_strcmp(&msg->met, "REGISTER"))
 		return false;
 	on_register(sr, msg);
 	return true;
+}
+
+static bool request_handler(const struct sip_msg *msg, void *arg)
+{
+	return sg_showroom_request(arg, msg);
 }
 
 /* ---- object ------------------------------------------------------------ */

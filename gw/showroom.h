@@ -58,6 +58,10 @@ bool sg_showroom_registered(const struct sg_showroom *sr, const char *store,
 int sg_showroom_target(const struct sg_showroom *sr, const char *store,
 		       const char *rep, char *route, size_t routesz,
 		       char *contact, size_t contactsz);
+struct sip_msg;
+/** A request as the listener gets it: REGISTER is answered (true), any
+ *  other method is left to others (false). Public for the fuzz target. */
+bool sg_showroom_request(struct sg_showroom *sr, const struct sip_msg *msg);
 /** The libre SIP stack of the showroom (the hub legs share it). */
 struct sip *sg_showroom_sip(const struct sg_showroom *sr);
 void sg_showroom_stats(const struct sg_showroom *sr,

@@ -23,6 +23,7 @@ vpkt:media/vpkt.c $MEDIA
 amr:media/amr.c $MEDIA
 order:gw/order.c gw/token.c gw/dialplan.c gw/store.c $MEDIA
 reptarget:gw/router.c $MEDIA
+register:gw/showroom.c $MEDIA
 "
 rm -f "$out/results"
 echo "$targets" | while IFS=: read -r name srcs; do
