@@ -25,7 +25,8 @@
  *     4. listeners who hear the same set of talkers with the same out
  *        codec share one encode (every non-talker hears all talkers);
  *        a set of one talker is that talker's frame as it is (no sum);
- *        an empty set sends nothing (the next packet gets the marker);
+ *        an empty set sends nothing (the next packet gets the marker)
+ *        unless the party asked for packets anyway (keep_sending);
  *     5. each listener's packet gets its own PT, sequence number and
  *        timestamp; the timestamp advances 20 ms every tick, sent or
  *        not, so that a receiver keeps the mixer's timing.
@@ -95,6 +96,7 @@ struct sg_amix {
 
 	int32_t total[FRAME];
 	int16_t mix[FRAME];
+	int16_t silence[FRAME];
 	int16_t rsout[OUT_MAX];
 	uint8_t amr_fr[64];
 	uint8_t pay[PAY_MAX];
@@ -235,7 +237,8 @@ static bool same_out(const struct sg_amix_party_conf *a,
 		a->out.amr_octet_align == b->out.amr_octet_align &&
 		a->out.amr_mode_set == b->out.amr_mode_set &&
 		a->opus_bitrate == b->opus_bitrate &&
-		a->opus_fec == b->opus_fec && a->dtx == b->dtx;
+		a->opus_fec == b->opus_fec && a->dtx == b->dtx &&
+		a->keep_sending == b->keep_sending;
 }
 
 
@@ -605,7 +608,9 @@ static void mix_and_send(struct sg_amix *m, unsigned talk)
 		done |= group;
 
 		if (!set) {
-			plen = 0;
+			/* nobody to hear: silence, sent only on request */
+			plen = p->conf.keep_sending ?
+				encode(m, p, m->silence) : 0;
 		}
 		else {
 			pcm = heard(m, set, talk);
@@ -702,7 +707,8 @@ static void tmr_handler(void *arg)
 		m->next_us += TICK_MS * 1000;
 	}
 	if (mem_nrefs(m) > 1)
-		tmr_start(&m->tmr, (m->next_us - now + 999) / 1000,
+		tmr_start(&m->tmr, m->next_us > now ?
+			  (m->next_us - now + 999) / 1000 : 0,
 			  tmr_handler, m);
 	mem_deref(m);
 }

@@ -319,10 +319,22 @@ enum sg_rtcp_flag {
 	SG_RTCP_NACK = 1 << 4,
 	SG_RTCP_REMB = 1 << 5,
 	SG_RTCP_BYE  = 1 << 6,
+	SG_RTCP_TMMBR = 1 << 7,   /**< RFC 5104 4.2.1 */
+	SG_RTCP_TMMBN = 1 << 8,   /**< RFC 5104 4.2.2 */
 };
 
 #define SG_RTCP_MAX_NACK  16   /**< NACK FCI entries kept per packet */
 #define SG_RTCP_NACK_SEQS 17   /**< sequence numbers one FCI names   */
+#define SG_RTCP_MAX_TMMB  4    /**< TMMBR/TMMBN FCI entries kept     */
+
+/** One TMMBR/TMMBN FCI entry (RFC 5104 4.2.1.1): a maximum total media
+ *  bit rate (MxTBR = mantissa * 2^exp, bps, packet overhead included)
+ *  for the media sender ssrc (TMMBR) or of the tuple's owner (TMMBN). */
+struct sg_rtcp_tmmb {
+	uint32_t ssrc;
+	uint64_t bps;             /**< UINT64_MAX when it does not fit   */
+	uint16_t overhead;        /**< measured overhead, bytes/packet   */
+};
 
 struct sg_rtcp_info {
 	unsigned flags;           /**< enum sg_rtcp_flag bits */
@@ -339,6 +351,16 @@ struct sg_rtcp_info {
 	uint16_t nack_blp[SG_RTCP_MAX_NACK];
 	size_t nackc;
 	bool nack_trunc;
+	/** RFC 5104 TMMBR: the requester (packet sender SSRC) and its FCI
+	 *  entries, at most SG_RTCP_MAX_TMMB (tmmb_trunc: more were sent).
+	 *  fb_media_ssrc is the first entry's SSRC (4.2.1.2: the header's
+	 *  media SSRC is 0). TMMBN: its sender and entry count only. */
+	uint32_t tmmbr_sender;
+	struct sg_rtcp_tmmb tmmbr[SG_RTCP_MAX_TMMB];
+	size_t tmmbrc;
+	bool tmmb_trunc;
+	uint32_t tmmbn_sender;
+	size_t tmmbnc;
 };
 
 /** Parse a compound RTCP packet; EBADMSG when malformed (nothing read past n). */
@@ -346,6 +368,23 @@ int sg_rtcp_parse(struct sg_rtcp_info *info, const uint8_t *p, size_t n);
 /** Expand one NACK FCI (PID + BLP) into seqv; return the count, 1..17. */
 size_t sg_rtcp_nack_seqs(uint16_t pid, uint16_t blp,
 			 uint16_t seqv[SG_RTCP_NACK_SEQS]);
+/** RFC 5104 TMMBR asking media_ssrc for at most bps (overhead: bytes per
+ *  packet below RTP that bps includes). 20, or 0 if buf is too small. */
+size_t sg_rtcp_build_tmmbr(uint8_t *buf, size_t bufsz, uint32_t sender_ssrc,
+			   uint32_t media_ssrc, uint64_t bps,
+			   uint16_t overhead);
+/** RFC 5104 TMMBN with the bounding set v[0..n-1] (n may be 0). */
+size_t sg_rtcp_build_tmmbn(uint8_t *buf, size_t bufsz, uint32_t sender_ssrc,
+			   const struct sg_rtcp_tmmb *v, size_t n);
+/** The TMMBR entry for media sender ssrc in info, or NULL. */
+const struct sg_rtcp_tmmb *sg_rtcp_tmmbr_for(const struct sg_rtcp_info *info,
+					     uint32_t ssrc);
+/**
+ * The media bit rate a TMMBR tuple leaves at a packet rate (RFC 5104
+ * 3.5.4.1: MxTBR counts overhead bytes in every packet): bps - 8 *
+ * overhead * pkts_per_s, at least 0.
+ */
+uint64_t sg_rtcp_tmmb_net(const struct sg_rtcp_tmmb *e, unsigned pkts_per_s);
 
 /* ------------------------------------------------------------------ */
 /* RTP send history for NACK re-sends (media/rtphist.c)                 */
@@ -1206,6 +1245,9 @@ struct sg_amix_party_conf {
 	uint32_t opus_bitrate;    /**< out opus; 0: codec default          */
 	bool opus_fec;            /**< out opus in-band FEC                */
 	bool dtx;                 /**< out encoder DTX                     */
+	bool keep_sending;        /**< hearing nobody: send encoded silence
+				       (a peer that drops the call when RTP
+				       stops); else nothing is sent        */
 };
 
 struct sg_amix_party_stats {

@@ -790,6 +790,45 @@ static int test_leave(void)
 }
 
 
+/* Nobody talks: only the party that asked for it gets packets (of
+ * silence), every tick, marker on the first. */
+static int test_keep(void)
+{
+	enum { NTICK = 10 };
+	struct sg_amix_party_conf pc;
+	struct sg_amix_party_stats ps;
+	struct sg_amix *m = NULL;
+	struct rx *rxv = calloc(2, sizeof(*rxv));
+	unsigned id[2], i;
+	int err;
+
+	TEST_ASSERT(rxv);
+	err = sg_amix_alloc(&m, NULL, "t-keep");
+	for (i = 0; !err && i < 2; i++) {
+		party_conf(&pc, i ? SG_ACODEC_AMRWB : SG_ACODEC_OPUS);
+		pc.keep_sending = i == 1;
+		err = sg_amix_add(m, &id[i], &pc, rx_send, &rxv[i]);
+	}
+	for (i = 0; !err && i < NTICK; i++)
+		sg_amix_tick(m, T0_US + (uint64_t)i * STEP_US);
+	if (err)
+		goto out;
+
+	TEST_EQ(rxv[0].n, 0);
+	TEST_EQ(rxv[1].n, NTICK);
+	TEST_ASSERT(rxv[1].pkt[0][1] & 0x80);
+	TEST_ASSERT(!(rxv[1].pkt[1][1] & 0x80));
+	err = sg_amix_party_stats(m, id[1], &ps);
+	TEST_ASSERT(!err);
+	TEST_EQ(ps.out_pkts, NTICK);
+	TEST_EQ(ps.frames, 0);
+
+ out:
+	mem_deref(m);
+	free(rxv);
+	return err;
+}
+
 static void stop_loop(void *arg)
 {
 	(void)arg;
@@ -862,6 +901,7 @@ const struct sg_test sg_tests_amix[] = {
 	{"amix_jitter", test_jitter},
 	{"amix_amrwb", test_amrwb},
 	{"amix_leave", test_leave},
+	{"amix_keep", test_keep},
 	{"amix_api", test_api},
 	{NULL, NULL},
 };
