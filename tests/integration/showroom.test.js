@@ -18,10 +18,8 @@ async function showroomGateway(name, extra = {}) {
     sip: { media_addr: '127.0.0.1', rtp_port_min: pmin, rtp_port_max: pmax },
     showroom: { listen: `127.0.0.1:${sport}`, min_expires: 10, ...(extra.showroom || {}) },
     stores: [{ id: 'store1', secret: SECRET }],
-    reps: [
-      { store: 'store1', id: 'alice', name: 'Alice', password: 'alicepw', contacts: ['hub'] },
-      { store: 'store1', id: 'bob', name: 'Bob', password: 'bobpw', contacts: ['hub'] },
-    ],
+    reps: (extra.reps || ['alice', 'bob']).map((id) => ({ store: 'store1', id,
+      name: id[0].toUpperCase() + id.slice(1), password: `${id}pw`, contacts: ['hub'] })),
   });
   gw.sport = sport;
   return gw;
@@ -157,7 +155,121 @@ async function refusedAndUdp() {
   }
 }
 
+// storegw-hub (hub/) registers three synthetic reps with the gateway over
+// TCP; the browser calls rep:bob and switches to carol: the hub switches
+// its source (no new SDP), the video keeps decoding.
+async function startHub(name, registrar) {
+  const { spawn } = require('child_process');
+  const fs = require('fs');
+  const path = require('path');
+  const control = await freePort();
+  const pmin = await lib.freePorts(20);
+  const rep = (id, colour, freq) => `  { id = "${id}"; name = "${id}"; password = "${id}pw"; ` +
+    `video = { colour = "${colour}"; width = 320; height = 240; fps = 15; }; ` +
+    `audio = { freq_hz = ${freq}; }; }`;
+  const file = path.join(lib.OUTDIR, `${name}.conf`);
+  fs.writeFileSync(file, [
+    `hub: { log_level = "info"; control = "127.0.0.1:${control}"; };`,
+    `gateway: { registrar = "${registrar}"; transport = "tcp"; store = "store1"; expires = 60;`,
+    `  sip_listen = "127.0.0.1:${await freePort()}"; media_addr = "127.0.0.1";`,
+    `  port_min = ${pmin}; port_max = ${pmin + 19}; };`,
+    `reps = (\n${[rep('alice', '#e53935', 440), rep('bob', '#43a047', 660),
+      rep('carol', '#1e88e5', 880)].join(',\n')}\n);`, ''].join('\n'));
+  const log = fs.createWriteStream(path.join(lib.OUTDIR, `${name}.log`));
+  const proc = spawn(path.join(require('./peers').BUILDDIR, 'hub/storegw-hub'), ['-c', file],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const h = { proc, out: '' };
+  const onData = (d) => { h.out += d.toString(); log.write(d); };
+  proc.stdout.on('data', onData);
+  proc.stderr.on('data', onData);
+  h.exited = new Promise((resolve) => proc.on('exit', resolve));
+  await waitFor(() => /status on http/.test(h.out) || proc.exitCode !== null, 10000,
+    `${name} started:\n${h.out}`);
+  assert(proc.exitCode === null, `${name} runs:\n${h.out}`);
+  h.status = async () => JSON.parse((await lib.httpGet(`http://127.0.0.1:${control}/status`)).text);
+  return h;
+}
+
+// the mean colour of the call's <video> (r, g, b 0..255), sampled via a canvas
+const meanColour = (page) => page.evaluate(() => {
+  const v = [...document.querySelectorAll('video')].pop();
+  if (!v || !v.videoWidth) return null;
+  const c = document.createElement('canvas');
+  c.width = 64; c.height = 48;
+  const g = c.getContext('2d');
+  g.drawImage(v, 0, 0, 64, 48);
+  const d = g.getImageData(0, 0, 64, 48).data;
+  const m = [0, 0, 0];
+  for (let i = 0; i < d.length; i += 4) { m[0] += d[i]; m[1] += d[i + 1]; m[2] += d[i + 2]; }
+  return m.map((x) => Math.round(x / (d.length / 4)));
+});
+const greenish = (m) => m && m[1] > m[0] + 30 && m[1] > m[2] + 30;   // bob #43a047
+const blueish = (m) => m && m[2] > m[0] + 60 && m[2] > m[1] + 30;    // carol #1e88e5
+
+async function hubSwitch() {
+  let gw; let hub; let pg;
+  try {
+    gw = await showroomGateway('showroom-hub', { reps: ['alice', 'bob', 'carol'] });
+    hub = await startHub('hub', `sip:127.0.0.1:${gw.sport}`);
+    await waitFor(async () => (await reps(gw)).filter((r) => r.registered).length === 3,
+      10000, 'the hub\'s three reps registered at the gateway');
+
+    pg = await newPage(gw);
+    const { page } = pg;
+    await page.evaluate(async ([ws, t]) => {
+      window.c1 = await sg.open(ws);
+      await sg.callWith(window.c1, 'h1', 'rep:bob', { token: t });
+      await sg.next(window.c1, (m) => m.type === 'connected', 15000);
+    }, [gw.ws, tok(['rep'])]);
+    const f0 = (await waitFor(async () => {
+      const s = await page.evaluate(() => sg.stats('h1'));
+      return s.video.framesDecoded > 30 ? s : null;
+    }, 20000, 'bob\'s video decoded in the browser')).video.framesDecoded;
+    let st = await hub.status();
+    assert(st.calls.length === 1 && st.calls[0].rep === 'bob', `the hub serves bob (${JSON.stringify(st.calls)})`);
+    const c0 = await waitFor(async () => { const m = await meanColour(page); return greenish(m) && m; },
+      5000, 'bob\'s green in the received video');
+
+    await page.evaluate(() => window.c1.ws.send(JSON.stringify(
+      { type: 'switch', call: 'h1', rep: 'carol' })));
+    st = await waitFor(async () => {
+      const s = await hub.status();
+      return s.calls.length === 1 && s.calls[0].video.switches >= 1 ? s : null;
+    }, 5000, 'the hub switched the call\'s source');
+    const f1 = (await page.evaluate(() => sg.stats('h1'))).video.framesDecoded;
+    const t1 = Date.now();
+    const c1 = await waitFor(async () => { const m = await meanColour(page); return blueish(m) && m; },
+      2000, 'carol\'s blue in the received video within 2 s of the switch');
+    console.log(`    colour ${c0} (bob) -> ${c1} (carol) after ${Date.now() - t1} ms`);
+    await sleep(2000);
+    const f2 = (await page.evaluate(() => sg.stats('h1'))).video.framesDecoded;
+    console.log(`    frames decoded: ${f0} before, ${f1} at, ${f2} 2 s after the switch ` +
+      `(hub: rep ${st.calls[0].rep}, switches ${st.calls[0].video.switches})`);
+    assert(f2 > f1 + 10, 'video keeps decoding after the switch');
+    const { text } = await lib.httpGet(`${gw.url}/api/v1/admin/calls`);
+    const call = JSON.parse(text).calls[0];
+    assert(call.rep === 'carol' && JSON.stringify(call.reps) === '["bob","carol"]',
+      `the call record lists bob and carol (${text})`);
+
+    // the hub process dies: its reps are unregistered at once (TCP)
+    const t0 = Date.now();
+    hub.proc.kill('SIGKILL');
+    await waitFor(async () => (await reps(gw)).every((r) => !r.registered), 2000,
+      'the hub\'s reps unregistered within 2 s');
+    console.log(`    hub killed: reps unregistered after ${Date.now() - t0} ms`);
+  } finally {
+    if (pg) await pg.close();
+    if (gw) await stopGateway(gw);
+    if (hub && hub.proc.exitCode === null && hub.proc.signalCode === null) {
+      hub.proc.kill('SIGTERM');
+      await Promise.race([hub.exited, sleep(5000)]);
+      if (hub.proc.exitCode === null && hub.proc.signalCode === null) hub.proc.kill('SIGKILL');
+    }
+  }
+}
+
 module.exports = [
   { name: 'call_rep', fn: callRep, timeout: 90000 },
   { name: 'register', fn: refusedAndUdp, timeout: 90000 },
+  { name: 'hub_switch', fn: hubSwitch, timeout: 90000 },
 ];
