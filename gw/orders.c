@@ -1,83 +1,119 @@
 /* Orders: config group "orders", POST /api/v1/orders, the sender. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <re.h>
 #include "gw/gw.h"
 
 /* ---- config --------------------------------------------------------------- */
 
-int sg_orders_url_parse(const char *url, struct sa *addr, char *host,
-			size_t hostsz, char *path, size_t pathsz)
+/* A DNS name (RFC 1123 section 2.1): labels of letters, digits and '-',
+ * 1..63 characters, not starting or ending with '-'. */
+static bool dns_name_valid(const char *n)
 {
-	const char *h, *p, *end;
-	char name[64];
-	unsigned port = 80;
+	size_t label = 0, len = strlen(n);
+
+	if (!len || len > 253)
+		return false;
+	for (; *n; n++) {
+		if (*n == '.') {
+			if (!label || n[-1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)*n) && (*n != '-' || !label))
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label && n[-1] != '-';
+}
+
+int sg_orders_url_parse(const char *url, struct sg_orders_url *u)
+{
+	const char *h, *p, *end, *hp;
+	struct sa sa;
 	size_t n;
 
-	if (!url || strncmp(url, "http://", 7))
+	if (!url || !u)
 		return EINVAL;
-	h = url + 7;
+	memset(u, 0, sizeof(*u));
+	if (!strncmp(url, "http://", 7)) {
+		h = url + 7;
+		u->port = 80;
+	}
+	else if (!strncmp(url, "https://", 8)) {
+		h = url + 8;
+		u->tls = true;
+		u->port = 443;
+	}
+	else
+		return EINVAL;
 	p = strchr(h, '/');
 	end = p ? p : h + strlen(h);
-	if (end == h || (size_t)(end - h) >= hostsz)
+	if (end == h || (size_t)(end - h) >= sizeof(u->host))
 		return EINVAL;
-	memcpy(host, h, (size_t)(end - h));
-	host[end - h] = '\0';
-	if (strlen(p ? p : "/") >= pathsz || strpbrk(p ? p : "/", " \r\n\t"))
+	memcpy(u->host, h, (size_t)(end - h));
+	u->host[end - h] = '\0';
+	if (strlen(p ? p : "/") >= sizeof(u->path) ||
+	    strpbrk(p ? p : "/", " \r\n\t"))
 		return EINVAL;
-	strcpy(path, p ? p : "/");
+	strcpy(u->path, p ? p : "/");
 
-	/* host: "[v6]" or "v4" or "localhost", then ":port" */
-	if (host[0] == '[') {
-		const char *rb = strchr(host, ']');
+	/* host: "[v6]" or "v4" or a name, then ":port" */
+	if (u->host[0] == '[') {
+		const char *rb = strchr(u->host, ']');
 
 		if (!rb)
 			return EINVAL;
-		n = (size_t)(rb - host - 1);
-		if (n >= sizeof(name))
+		n = (size_t)(rb - u->host - 1);
+		hp = rb + 1;
+		if (!n || n >= sizeof(u->name))
 			return EINVAL;
-		memcpy(name, host + 1, n);
-		name[n] = '\0';
-		h = rb + 1;
+		memcpy(u->name, u->host + 1, n);
 	}
 	else {
-		n = strcspn(host, ":");
-		if (n >= sizeof(name))
+		n = strcspn(u->host, ":");
+		hp = u->host + n;
+		if (!n || n >= sizeof(u->name))
 			return EINVAL;
-		memcpy(name, host, n);
-		name[n] = '\0';
-		h = host + n;
+		memcpy(u->name, u->host, n);
 	}
-	if (*h == ':') {
+	u->name[n] = '\0';
+	if (*hp == ':') {
 		char *e;
-		unsigned long v = strtoul(h + 1, &e, 10);
+		unsigned long v = strtoul(hp + 1, &e, 10);
 
-		if (!h[1] || *e || !v || v > 65535)
+		if (!hp[1] || *e || !v || v > 65535)
 			return EINVAL;
-		port = (unsigned)v;
+		u->port = (uint16_t)v;
 	}
-	else if (*h)
+	else if (*hp)
 		return EINVAL;
 
-	if (!strcmp(name, "localhost"))
-		str_ncpy(name, "127.0.0.1", sizeof(name));
-	return sa_set_str(addr, name, (uint16_t)port) ? EINVAL : 0;
+	if (!strcmp(u->name, "localhost"))
+		str_ncpy(u->name, "127.0.0.1", sizeof(u->name));
+	if (!sa_set_str(&sa, u->name, u->port))
+		u->literal = true;
+	else if (u->host[0] == '[' || !dns_name_valid(u->name))
+		return EINVAL;
+	return 0;
 }
 
 static int check_url(const void *val, char *msg, size_t msgsz)
 {
-	char host[SG_ORDERS_URL_MAX], path[SG_ORDERS_URL_MAX];
-	struct sa sa;
+	struct sg_orders_url u;
 
 	if (!*(const char *)val)
 		return 0;
-	if (sg_orders_url_parse(val, &sa, host, sizeof(host), path,
-				sizeof(path))) {
-		snprintf(msg, msgsz, "\"%s\" is not http://IP[:port][/path] "
-			 "(an IP address or localhost; no https yet)",
+	if (sg_orders_url_parse(val, &u)) {
+		snprintf(msg, msgsz, "\"%s\" is not http[s]://host[:port]"
+			 "[/path] (host: a DNS name or an IP address)",
 			 (const char *)val);
 		return EINVAL;
 	}
@@ -117,11 +153,14 @@ static int check_path(const void *val, char *msg, size_t msgsz)
 #define S(n) sizeof(((struct sg_orders_conf *)0)->n)
 const struct sg_conf_key sg_orders_conf_keys[] = {
 	{"url", SG_CONF_STRING, K(url), S(url), 0, 0, NULL, 0, check_url,
-	 "order server: orders are POSTed here (http://IP[:port]/path); "
-	 "\"\" disables orders"},
+	 "order server: orders are POSTed here (http[s]://host[:port]/path, "
+	 "host a DNS name or an IP); \"\" disables orders"},
 	{"db", SG_CONF_STRING, K(db), S(db), 0, 0, NULL, 0, check_path,
 	 "SQLite outbox file (relative: to the working directory); restart "
 	 "to change"},
+	{"tls_ca", SG_CONF_STRING, K(tls_ca), S(tls_ca), 0, 0, NULL, 0, NULL,
+	 "https: PEM file of the CAs that may sign the order server's "
+	 "certificate; \"\": the system's (/etc/ssl/certs)"},
 	{"retry_min_s", SG_CONF_INT, K(retry_min_s), 0, 1, 3600, NULL, 0,
 	 NULL, "first retry after a failed delivery, doubled per attempt"},
 	{"retry_max_s", SG_CONF_INT, K(retry_max_s), 0, 1, 86400, NULL, 0,
@@ -210,6 +249,8 @@ struct sg_orders {
 	struct sg_outbox *ob;             /**< NULL: disabled at start-up   */
 	struct flight *fl[SG_ORDERS_INFLIGHT];
 	struct sg_iprate *ipr;            /**< order POSTs per client IP    */
+	struct tls *tls;                  /**< https order server           */
+	struct dnsc *dnsc;                /**< order server by DNS name     */
 	struct tmr tmr;
 	struct sg_orders_stats st;
 };
@@ -255,6 +296,57 @@ static void destructor(void *arg)
 		o->fl[i] = mem_deref(o->fl[i]);
 	o->ob = mem_deref(o->ob);
 	o->ipr = mem_deref(o->ipr);
+	o->tls = mem_deref(o->tls);
+	o->dnsc = mem_deref(o->dnsc);
+}
+
+/* What reaching conf.url takes: a TLS client context that verifies the
+ * server (https) and a resolver (a DNS name). Flights keep their own
+ * references, so a reload may replace these under them. */
+static int client_setup(struct sg_orders *o)
+{
+	struct sg_orders_url u;
+	struct sa srv[8];
+	uint32_t n = ARRAY_SIZE(srv);
+	SSL_CTX *ctx;
+	int err = 0;
+
+	o->tls = mem_deref(o->tls);
+	o->dnsc = mem_deref(o->dnsc);
+	if (!o->conf.url[0])
+		return 0;
+	if (sg_orders_url_parse(o->conf.url, &u))
+		return EINVAL;
+	if (u.tls) {
+		err = tls_alloc(&o->tls, TLS_METHOD_SSLV23, NULL, NULL);
+		if (err)
+			return err;
+		ctx = tls_openssl_context(o->tls);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+		if (o->conf.tls_ca[0])
+			err = tls_add_ca(o->tls, o->conf.tls_ca);
+		else if (SSL_CTX_set_default_verify_paths(ctx) != 1)
+			err = ENOENT;
+		if (err) {
+			SG_ERR(SG_SUB_API, NULL, "orders: CA certificates %s: "
+			       "%m", o->conf.tls_ca[0] ? o->conf.tls_ca :
+			       "(the system's)", err);
+			return err;
+		}
+	}
+	if (!u.literal) {
+		err = dns_srv_get(NULL, 0, srv, &n);
+		if (!err && !n)
+			err = ENOENT;
+		if (!err)
+			err = dnsc_alloc(&o->dnsc, NULL, srv, n);
+		if (err) {
+			SG_ERR(SG_SUB_API, NULL, "orders: no DNS resolver for "
+			       "%s (/etc/resolv.conf): %m", u.name, err);
+			return err;
+		}
+	}
+	return 0;
 }
 
 static void pump(void *arg);
@@ -359,7 +451,7 @@ static int send_one(struct sg_orders *o, size_t slot,
 	if (!err)
 		err = sg_httppost_start(&f->post, o->conf.url, r->id, body,
 					(unsigned)o->conf.timeout_s * 1000,
-					post_handler, f);
+					o->tls, o->dnsc, post_handler, f);
 	mem_deref(canon);
 	mem_deref(body);
 	if (err) {
@@ -440,6 +532,9 @@ int sg_orders_alloc(struct sg_orders **op, const struct sg_orders_conf *conf,
 		goto out;
 
 	if (conf->url[0]) {
+		err = client_setup(o);
+		if (err)
+			goto out;
 		err = sg_outbox_open(&o->ob, conf->db);
 		if (err)
 			goto out;
@@ -472,7 +567,19 @@ void sg_orders_reload(struct sg_orders *o, const struct sg_orders_conf *conf)
 			"start-up; enabling them needs a restart");
 		return;
 	}
-	str_ncpy(o->conf.url, conf->url, sizeof(o->conf.url));
+	if (strcmp(conf->url, o->conf.url) ||
+	    strcmp(conf->tls_ca, o->conf.tls_ca)) {
+		struct sg_orders_conf keep = o->conf;
+
+		str_ncpy(o->conf.url, conf->url, sizeof(o->conf.url));
+		str_ncpy(o->conf.tls_ca, conf->tls_ca, sizeof(o->conf.tls_ca));
+		if (client_setup(o)) {
+			SG_WARN(SG_SUB_CONF, NULL, "reload: orders.url / "
+				"tls_ca kept as they were");
+			o->conf = keep;
+			(void)client_setup(o);
+		}
+	}
 	o->conf.retry_min_s = conf->retry_min_s;
 	o->conf.retry_max_s = conf->retry_max_s;
 	o->conf.timeout_s = conf->timeout_s;

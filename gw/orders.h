@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 struct re_printf;
+struct dnsc;
+struct tls;
 struct http_conn;
 struct http_msg;
 struct sa;
@@ -22,6 +24,7 @@ struct sg_stores;
 struct sg_orders_conf {
 	char url[SG_ORDERS_URL_MAX];   /**< order server; "" = disabled    */
 	char db[SG_ORDERS_PATH_MAX];   /**< SQLite outbox file              */
+	char tls_ca[SG_ORDERS_PATH_MAX];    /**< https: CA file; "" system's */
 	int retry_min_s;               /**< first retry delay               */
 	int retry_max_s;               /**< retry delay cap                 */
 	int timeout_s;                 /**< one delivery attempt, all in    */
@@ -37,18 +40,27 @@ struct sg_orders_conf {
 extern const struct sg_conf_key sg_orders_conf_keys[];
 void sg_orders_conf_defaults(struct sg_orders_conf *c);
 
+#define SG_ORDERS_HOST_MAX 254          /**< a DNS name, NUL included      */
+
+/** An order server URL, split. */
+struct sg_orders_url {
+	bool tls;                          /**< https://                    */
+	char name[SG_ORDERS_HOST_MAX];     /**< DNS name or IP, no brackets */
+	bool literal;                      /**< name is an IP address       */
+	uint16_t port;                     /**< given, or 80 / 443          */
+	char host[SG_ORDERS_URL_MAX];      /**< Host header: as written     */
+	char path[SG_ORDERS_URL_MAX];      /**< request target, "/" if none */
+};
+
 /**
- * Split an order server URL: "http://" host [":" port] [path], host an IP
- * literal ("127.0.0.1", "[::1]") or "localhost" (no DNS yet, no TLS yet).
+ * Split an order server URL: "http://" or "https://", a host (a DNS name,
+ * an IP literal such as "127.0.0.1" or "[::1]", or "localhost"), an
+ * optional ":port" and a path. "localhost" becomes the literal 127.0.0.1
+ * (the resolver reads no /etc/hosts).
  *
- * @param url   The URL
- * @param addr  Returned address and port (80 when none is given)
- * @param host  Returned Host header value (host[:port] as written)
- * @param path  Returned request target ("/" when none is given)
  * @return 0 or EINVAL
  */
-int sg_orders_url_parse(const char *url, struct sa *addr, char *host,
-			size_t hostsz, char *path, size_t pathsz);
+int sg_orders_url_parse(const char *url, struct sg_orders_url *u);
 
 /** What a request's Origin header means for CORS (gw/orders.c). */
 enum sg_orders_cors {
@@ -196,14 +208,23 @@ struct sg_httppost;
 typedef void (sg_httppost_h)(int err, int status, void *arg);
 
 /**
- * POST body to url (http:// only, see sg_orders_url_parse) with
+ * POST body to url (see sg_orders_url_parse) with
  * Content-Type: application/json, Idempotency-Key: key and
  * Connection: close; only the status line of the answer is used.
  * mem_deref of the request cancels it (the handler is not called).
+ *
+ * @param tls   https: a client context whose peer verification is on
+ *              (SSL_VERIFY_PEER); each connection checks the URL's host
+ * @param dnsc  a DNS name: the resolver (A, then AAAA; the first address)
+ * @return 0, EINVAL (bad URL), ENOTSUP (https without tls, a name without
+ *         dnsc), ENOMEM ...; later errors come to the handler
+ *         (EDESTADDRREQ: the name has no address; TLS failures as the
+ *         connection closes)
  */
 int sg_httppost_start(struct sg_httppost **pp, const char *url,
 		      const char *key, const char *body, unsigned timeout_ms,
-		      sg_httppost_h *h, void *arg);
+		      struct tls *tls, struct dnsc *dnsc, sg_httppost_h *h,
+		      void *arg);
 
 /* ---- the orders service (gw/orders.c) ----------------------------------- */
 

@@ -421,6 +421,66 @@ async function rateLimited() {
   });
 }
 
+// https to the order server: its certificate (made here with openssl,
+// subjectAltName IP 127.0.0.1) checked against orders.tls_ca; a CA that
+// did not sign it: nothing delivered, the order stays pending.
+async function httpsServer() {
+  const https = require('https');
+  const { execFileSync } = require('child_process');
+  const dir = fs.mkdtempSync(path.join(lib.OUTDIR, 'orders-tls-'));
+  const mk = (name) => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', path.join(dir, `${name}.key`), '-out', path.join(dir, `${name}.pem`)],
+    { stdio: 'ignore' });
+    return path.join(dir, `${name}.pem`);
+  };
+  const cert = mk('server');
+  const other = mk('other');
+  const got = [];
+  const srv = https.createServer({ key: fs.readFileSync(path.join(dir, 'server.key')),
+    cert: fs.readFileSync(cert) }, (req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      got.push({ key: req.headers['idempotency-key'], body: JSON.parse(body) });
+      res.writeHead(201);
+      res.end();
+    });
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const url = `https://127.0.0.1:${srv.address().port}/orders`;
+  const start = (name, ca) => startGateway(name, {
+    orders: { url, db: dbFile(name), tls_ca: ca, retry_min_s: 1, retry_max_s: 2 },
+    stores: [{ id: 'shop', secret: SECRET }],
+    gw: { admin_allow: ['127.0.0.1'] },
+  });
+  try {
+    let gw = await start('orders-https', cert);
+    try {
+      const r = await submit(gw, order(30));
+      assert(r.status === 201, `accepted (${r.text})`);
+      await waitFor(() => got.some((g) => g.key === r.json.order), 8000, 'delivered over https');
+      assert(got[0].body.store === 'shop', 'the order arrived whole');
+    } finally {
+      await stopGateway(gw);
+    }
+    gw = await start('orders-https-badca', other);
+    try {
+      const r = await submit(gw, order(31));
+      assert(r.status === 201, `accepted (${r.text})`);
+      await sleep(3000);
+      assert(!got.some((g) => g.key === r.json.order), 'not delivered to an unverified server');
+      const p = await admin(gw, 'pending');
+      assert(p.length === 1 && p[0].attempts >= 1, `pending, retried (${JSON.stringify(p)})`);
+    } finally {
+      await stopGateway(gw);
+    }
+  } finally {
+    srv.close();
+  }
+}
+
 module.exports = [
   { name: 'delivered_once', fn: deliveredOnce, timeout: 30000 },
   { name: 'outage_and_restart', fn: outageAndRestart, timeout: 60000 },
@@ -432,4 +492,5 @@ module.exports = [
   { name: 'disabled', fn: disabled, timeout: 20000 },
   { name: 'cors', fn: cors, timeout: 30000 },
   { name: 'rate_limited', fn: rateLimited, timeout: 30000 },
+  { name: 'https', fn: httpsServer, timeout: 40000 },
 ];

@@ -2,7 +2,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <unistd.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <re.h>
 #include "gw/gw.h"
 #include "test.h"
@@ -319,32 +322,44 @@ static int test_outbox_bad_path(void)
 
 static int test_url(void)
 {
-	char host[64], path[64];
-	struct sa sa;
+	struct sg_orders_url u;
 
-	TEST_EQ(sg_orders_url_parse("http://127.0.0.1:8081/orders", &sa, host,
-				    sizeof(host), path, sizeof(path)), 0);
-	TEST_EQ(sa_port(&sa), 8081);
-	TEST_STREQ(host, "127.0.0.1:8081");
-	TEST_STREQ(path, "/orders");
-	TEST_EQ(sg_orders_url_parse("http://[::1]", &sa, host, sizeof(host),
-				    path, sizeof(path)), 0);
-	TEST_EQ(sa_port(&sa), 80);
-	TEST_EQ(sa_af(&sa), AF_INET6);
-	TEST_STREQ(path, "/");
-	TEST_EQ(sg_orders_url_parse("http://localhost:9/x?y=1", &sa, host,
-				    sizeof(host), path, sizeof(path)), 0);
-	TEST_STREQ(path, "/x?y=1");
-	TEST_EQ(sg_orders_url_parse("https://127.0.0.1/", &sa, host,
-				    sizeof(host), path, sizeof(path)), EINVAL);
-	TEST_EQ(sg_orders_url_parse("http://shop.example/", &sa, host,
-				    sizeof(host), path, sizeof(path)), EINVAL);
-	TEST_EQ(sg_orders_url_parse("http://127.0.0.1:0/", &sa, host,
-				    sizeof(host), path, sizeof(path)), EINVAL);
-	TEST_EQ(sg_orders_url_parse("http://127.0.0.1:99999/", &sa, host,
-				    sizeof(host), path, sizeof(path)), EINVAL);
-	TEST_EQ(sg_orders_url_parse("http:///x", &sa, host, sizeof(host),
-				    path, sizeof(path)), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://127.0.0.1:8081/orders", &u), 0);
+	TEST_EQ(u.port, 8081);
+	TEST_ASSERT(u.literal && !u.tls);
+	TEST_STREQ(u.host, "127.0.0.1:8081");
+	TEST_STREQ(u.path, "/orders");
+	TEST_EQ(sg_orders_url_parse("http://[::1]", &u), 0);
+	TEST_EQ(u.port, 80);
+	TEST_STREQ(u.name, "::1");
+	TEST_ASSERT(u.literal);
+	TEST_STREQ(u.path, "/");
+	TEST_EQ(sg_orders_url_parse("http://localhost:9/x?y=1", &u), 0);
+	TEST_STREQ(u.path, "/x?y=1");
+	TEST_STREQ(u.name, "127.0.0.1");
+	TEST_STREQ(u.host, "localhost:9");
+	TEST_EQ(sg_orders_url_parse("https://127.0.0.1/", &u), 0);
+	TEST_ASSERT(u.tls && u.literal);
+	TEST_EQ(u.port, 443);
+	TEST_EQ(sg_orders_url_parse("https://Orders.shop-1.example:8443/in",
+				    &u), 0);
+	TEST_ASSERT(u.tls && !u.literal);
+	TEST_STREQ(u.name, "Orders.shop-1.example");
+	TEST_STREQ(u.host, "Orders.shop-1.example:8443");
+	TEST_EQ(u.port, 8443);
+	TEST_EQ(sg_orders_url_parse("http://shop.example/", &u), 0);
+	TEST_ASSERT(!u.literal);
+	TEST_EQ(sg_orders_url_parse("ftp://127.0.0.1/", &u), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://-shop.example/", &u), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://shop-.example/", &u), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://sh_op.example/", &u), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://shop..example/", &u), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://[shop.example]/", &u), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://a@shop.example/", &u), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://127.0.0.1:0/", &u), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://127.0.0.1:99999/", &u), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http:///x", &u), EINVAL);
+	TEST_EQ(sg_orders_url_parse("http://:80/x", &u), EINVAL);
 	return 0;
 }
 
@@ -384,8 +399,12 @@ static int test_conf(void)
 	TEST_STREQ(c.orders.url, "http://127.0.0.1:9000/o");
 	TEST_EQ(c.orders.retry_max_s, 2);
 
-	if (expect_conf("orders: {\n url = \"https://x/\";\n};\n",
-			"t.conf:2: orders.url: \"https://x/\" is not") ||
+	TEST_EQ(sg_conf_load(&c, "t.conf", "orders: { url = \"https://orders"
+			     ".shop.example/in\"; tls_ca = \"/etc/x.pem\"; };\n",
+			     err, sizeof(err)), 0);
+	TEST_STREQ(c.orders.tls_ca, "/etc/x.pem");
+	if (expect_conf("orders: {\n url = \"ftp://x/\";\n};\n",
+			"t.conf:2: orders.url: \"ftp://x/\" is not") ||
 	    expect_conf("orders: {\n retry_min_s = 10;\n retry_max_s = 5;\n"
 			"};\n", "t.conf:3: orders.retry_max_s: 5 is below "
 			"retry_min_s 10") ||
@@ -444,6 +463,8 @@ static int test_conf(void)
 struct srv {
 	struct tcp_sock *ts;
 	struct tcp_conn *tc;
+	struct tls_conn *sc;
+	struct tls *tls;        /* https: the server's context */
 	struct mbuf *got;
 	const char *answer;     /* NULL: accept and say nothing */
 	int err, status;
@@ -473,6 +494,7 @@ static void srv_close(int err, void *arg)
 	struct srv *s = arg;
 
 	(void)err;
+	s->sc = mem_deref(s->sc);
 	s->tc = mem_deref(s->tc);
 }
 
@@ -483,7 +505,18 @@ static void srv_conn(const struct sa *peer, void *arg)
 	(void)peer;
 	if (s->tc || tcp_accept(&s->tc, s->ts, NULL, srv_recv, srv_close, s))
 		tcp_reject(s->ts);
+	else if (s->tls && tls_start_tcp(&s->sc, s->tls, s->tc, 0))
+		s->tc = mem_deref(s->tc);
 }
+
+/* How post_once reaches its server: plain by IP unless told. */
+struct popts {
+	const char *scheme;     /* "http" (NULL) or "https"                */
+	const char *host;       /* NULL: 127.0.0.1                         */
+	struct tls *srv_tls;    /* https: the server's certificate         */
+	struct tls *cli_tls;    /* https: the client's context              */
+	struct dnsc *dnsc;      /* a name: the resolver                    */
+};
 
 static void post_done(int err, int status, void *arg)
 {
@@ -495,17 +528,19 @@ static void post_done(int err, int status, void *arg)
 	re_cancel();
 }
 
-static int post_once(const char *answer, unsigned timeout_ms, bool listen,
-		     int *errp, int *statusp, struct mbuf **gotp)
+static int post_once_via(const char *answer, unsigned timeout_ms,
+			 bool listen, const struct popts *o, int *errp,
+			 int *statusp, struct mbuf **gotp)
 {
 	struct srv s;
 	struct sg_httppost *p = NULL;
 	struct sa la;
-	char url[64];
+	char url[128];
 	int err;
 
 	memset(&s, 0, sizeof(s));
 	s.answer = answer;
+	s.tls = o ? o->srv_tls : NULL;
 	s.got = mbuf_alloc(512);
 	if (!s.got)
 		return ENOMEM;
@@ -517,9 +552,11 @@ static int post_once(const char *answer, unsigned timeout_ms, bool listen,
 		goto out;
 	if (!listen)            /* a port nobody listens on */
 		s.ts = mem_deref(s.ts);
-	re_snprintf(url, sizeof(url), "http://127.0.0.1:%u/orders",
-		    sa_port(&la));
+	re_snprintf(url, sizeof(url), "%s://%s:%u/orders",
+		    o && o->scheme ? o->scheme : "http",
+		    o && o->host ? o->host : "127.0.0.1", sa_port(&la));
 	err = sg_httppost_start(&p, url, "key-1", "{\"x\":1}", timeout_ms,
+				o ? o->cli_tls : NULL, o ? o->dnsc : NULL,
 				post_done, &s);
 	if (err)
 		goto out;
@@ -530,6 +567,7 @@ static int post_once(const char *answer, unsigned timeout_ms, bool listen,
 	*statusp = s.status;
  out:
 	mem_deref(p);
+	mem_deref(s.sc);
 	mem_deref(s.tc);
 	mem_deref(s.ts);
 	if (!err && gotp)
@@ -537,6 +575,13 @@ static int post_once(const char *answer, unsigned timeout_ms, bool listen,
 	else
 		mem_deref(s.got);
 	return err;
+}
+
+static int post_once(const char *answer, unsigned timeout_ms, bool listen,
+		     int *errp, int *statusp, struct mbuf **gotp)
+{
+	return post_once_via(answer, timeout_ms, listen, NULL, errp, statusp,
+			     gotp);
 }
 
 static int test_httppost(void)
@@ -575,6 +620,178 @@ static int test_httppost(void)
 	TEST_EQ(post_once(NULL, 2000, false, &err, &status, NULL), 0);
 	TEST_ASSERT(err != 0);
 	TEST_EQ(status, 0);
+	return 0;
+}
+
+/* ---- https and DNS names --------------------------------------------------- */
+
+/* A DNS server on loopback: names ending in "orders.test" have the A
+ * record 127.0.0.1, AAAA nothing; any other name: NXDOMAIN. */
+struct dnsd {
+	struct udp_sock *us;
+	unsigned queries;
+};
+
+static void dnsd_recv(const struct sa *src, struct mbuf *mb, void *arg)
+{
+	static const uint8_t ans[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0,
+		4, 127, 0, 0, 1};
+	struct dnsd *d = arg;
+	const uint8_t *q = mbuf_buf(mb);
+	size_t n = mbuf_get_left(mb), i = 12;
+	char name[256] = "";
+	size_t nl = 0;
+	uint16_t qtype;
+	struct mbuf *out;
+	bool ours;
+
+	++d->queries;
+	if (n < 17 || n > 512)
+		return;
+	while (i < n && q[i] && nl + q[i] + 2 < sizeof(name)) {
+		if (nl)
+			name[nl++] = '.';
+		if (i + 1 + q[i] > n)
+			return;
+		memcpy(name + nl, q + i + 1, q[i]);
+		nl += q[i];
+		i += 1 + q[i];
+	}
+	name[nl] = '\0';
+	if (i + 5 > n)
+		return;
+	qtype = (uint16_t)(q[i + 1] << 8 | q[i + 2]);
+	i += 5;                        /* the root label, QTYPE, QCLASS */
+	ours = nl >= 11 && !strcasecmp(name + nl - 11, "orders.test");
+	out = mbuf_alloc(i + sizeof(ans));
+	if (!out)
+		return;
+	(void)mbuf_write_mem(out, q, i);
+	out->buf[2] = 0x81;            /* QR, RD */
+	out->buf[3] = ours ? 0x80 : 0x83;   /* RA; NXDOMAIN if not ours */
+	out->buf[6] = 0;
+	out->buf[7] = ours && qtype == DNS_TYPE_A;   /* ANCOUNT */
+	memset(out->buf + 8, 0, 4);
+	if (ours && qtype == DNS_TYPE_A)
+		(void)mbuf_write_mem(out, ans, sizeof(ans));
+	out->pos = 0;
+	(void)udp_send(d->us, src, out);
+	mem_deref(out);
+}
+
+/* A CA file holding the server's self-signed certificate. */
+static int write_ca(struct tls *srv, const char *path)
+{
+	X509 *x = SSL_CTX_get0_certificate(tls_openssl_context(srv));
+	FILE *f;
+	int ok;
+
+	if (!x)
+		return EINVAL;
+	f = fopen(path, "w");
+	if (!f)
+		return errno;
+	ok = PEM_write_X509(f, x);
+	fclose(f);
+	return ok == 1 ? 0 : EIO;
+}
+
+static int test_httppost_tls_dns(void)
+{
+	struct dnsd d = {NULL, 0};
+	struct tls *stls = NULL, *ctls = NULL;
+	struct dnsc *dnsc = NULL;
+	struct popts o;
+	struct sa la;
+	struct sg_httppost *p = NULL;
+	char ca[96];
+	int err, e = 0, status = 0;
+	const char *ok = "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
+
+	snprintf(ca, sizeof(ca), "/tmp/sg-orders-ca-%d.pem", (int)getpid());
+	err = tls_alloc(&stls, TLS_METHOD_SSLV23, NULL, NULL);
+	if (!err)
+		err = tls_set_selfsigned_rsa(stls, "orders.test", 2048);
+	if (!err)
+		err = write_ca(stls, ca);
+	if (!err)
+		err = tls_alloc(&ctls, TLS_METHOD_SSLV23, NULL, NULL);
+	if (!err) {
+		SSL_CTX_set_verify(tls_openssl_context(ctls), SSL_VERIFY_PEER,
+				   NULL);
+		err = tls_add_ca(ctls, ca);
+	}
+	if (!err) {
+		sa_set_str(&la, "127.0.0.1", 0);
+		err = udp_listen(&d.us, &la, dnsd_recv, &d);
+	}
+	if (!err)
+		err = udp_local_get(d.us, &la);
+	if (!err)
+		err = dnsc_alloc(&dnsc, NULL, &la, 1);
+	if (err)
+		goto out;
+
+	/* a DNS name over plain HTTP */
+	o = (struct popts){NULL, "orders.test", NULL, NULL, dnsc};
+	err = post_once_via(ok, 3000, true, &o, &e, &status, NULL);
+	if (!err && (e || status != 201 || d.queries != 1))
+		err = EINVAL;
+	/* https to that name: the certificate is checked and matches */
+	o = (struct popts){"https", "orders.test", stls, ctls, dnsc};
+	if (!err)
+		err = post_once_via(ok, 5000, true, &o, &e, &status, NULL);
+	if (!err && (e || status != 201))
+		err = EINVAL;
+	/* another name the same certificate does not name: refused */
+	o = (struct popts){"https", "www.orders.test", stls, ctls, dnsc};
+	if (!err)
+		err = post_once_via(ok, 5000, true, &o, &e, &status, NULL);
+	if (!err && (!e || status))
+		err = EINVAL;
+	/* by IP: the certificate has no IP address: refused */
+	o = (struct popts){"https", NULL, stls, ctls, NULL};
+	if (!err)
+		err = post_once_via(ok, 5000, true, &o, &e, &status, NULL);
+	if (!err && (!e || status))
+		err = EINVAL;
+	/* a server whose certificate no CA we trust signed: refused */
+	if (!err) {
+		struct tls *other = NULL;
+
+		err = tls_alloc(&other, TLS_METHOD_SSLV23, NULL, NULL);
+		if (!err)
+			err = tls_set_selfsigned_rsa(other, "orders.test",
+						     2048);
+		o = (struct popts){"https", "orders.test", other, ctls, dnsc};
+		if (!err)
+			err = post_once_via(ok, 5000, true, &o, &e, &status,
+					    NULL);
+		if (!err && (!e || status))
+			err = EINVAL;
+		mem_deref(other);
+	}
+	/* a name with no address (NXDOMAIN for A and AAAA) */
+	o = (struct popts){NULL, "nowhere.example", NULL, NULL, dnsc};
+	if (!err)
+		err = post_once_via(ok, 3000, true, &o, &e, &status, NULL);
+	if (!err && (!e || status))
+		err = EINVAL;
+	/* https without a TLS context, a name without a resolver */
+	if (!err && (sg_httppost_start(&p, "https://127.0.0.1:1/", "k", "{}",
+				       1000, NULL, NULL, post_done, NULL) !=
+		     ENOTSUP ||
+		     sg_httppost_start(&p, "http://orders.test:1/", "k", "{}",
+				       1000, NULL, NULL, post_done, NULL) !=
+		     ENOTSUP))
+		err = EINVAL;
+ out:
+	unlink(ca);
+	mem_deref(dnsc);
+	mem_deref(d.us);
+	mem_deref(ctls);
+	mem_deref(stls);
+	TEST_EQ(err, 0);
 	return 0;
 }
 
@@ -686,6 +903,7 @@ const struct sg_test sg_tests_orders[] = {
 	{"url", test_url},
 	{"conf", test_conf},
 	{"httppost", test_httppost},
+	{"httppost_tls_dns", test_httppost_tls_dns},
 	{"cors", test_cors},
 	{"iprate", test_iprate},
 	{NULL, NULL},
