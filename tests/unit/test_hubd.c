@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <re.h>
 #include "hub/daemon.h"
+#include "hub/core.h"
 #include "test.h"
 
 #define HUB_CONF SG_SRCDIR "/etc/storegw-hub.conf"
@@ -201,7 +202,138 @@ static int test_errors(void)
 	return 0;
 }
 
+/* ---- a rep's registration follows its sources -------------------- */
+
+/* A registrar on libre over loopback UDP: challenges the first REGISTER
+ * of each Call-ID with a realm of its own (not the store id), answers
+ * the rest 200, counts bindings and removals (Contact ;expires=0). */
+struct registrar {
+	struct sip *sip;
+	struct sip_lsnr *lsnr;
+	struct sa laddr;
+	struct sg_hubd *hd;
+	struct tmr tmr;
+	unsigned challenged, regs, unregs, bad_auth, phase;
+	uint64_t deadline;
+	bool timeout;
+};
+
+static bool has(const struct pl *pl, const char *s)
+{
+	return memmem(pl->p, pl->l, s, strlen(s)) != NULL;
+}
+
+static bool reg_req_h(const struct sip_msg *msg, void *arg)
+{
+	struct registrar *r = arg;
+	const struct sip_hdr *ct, *au;
+
+	if (pl_strcmp(&msg->met, "REGISTER"))
+		return false;
+	au = sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION);
+	if (!au) {
+		++r->challenged;
+		(void)sip_replyf(r->sip, msg, 401, "Unauthorized",
+				 "WWW-Authenticate: Digest realm=\"elsewhere\","
+				 " nonce=\"n0nce\", qop=\"auth\", algorithm=MD5\r\n"
+				 "Content-Length: 0\r\n\r\n");
+		return true;
+	}
+	if (!has(&au->val, "username=\"alice\"") ||
+	    !has(&au->val, "realm=\"elsewhere\""))
+		++r->bad_auth;
+	ct = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	if (ct && has(&ct->val, ";expires=0"))
+		++r->unregs;
+	else if (ct && has(&ct->val, "+sip.instance=\"<urn:uuid:") &&
+		 has(&ct->val, ";reg-id=1"))
+		++r->regs;
+	(void)sip_replyf(r->sip, msg, 200, "OK", "Contact: %r\r\n"
+			 "Content-Length: 0\r\n\r\n", ct ? &ct->val : &au->val);
+	return true;
+}
+
+static void reg_tmr_h(void *arg)
+{
+	struct registrar *r = arg;
+	struct sg_hubd_ep *ep = sg_hubd_ep_find(r->hd, "alice", 5);
+
+	if (tmr_jiffies() > r->deadline) {
+		r->timeout = true;
+		re_cancel();
+		return;
+	}
+	switch (r->phase) {
+
+	case 0:     /* registered: the camera fails */
+		if (!sg_hubd_ep_registered(ep))
+			break;
+		sg_hub_source_set_retry(sg_hubd_ep_video(ep), 50);
+		sg_hub_source_fail(sg_hubd_ep_video(ep), EIO);
+		r->phase = 1;
+		break;
+
+	case 1:     /* un-registered; the retry brings it back */
+		if (r->unregs >= 1 && r->regs >= 2 && sg_hubd_ep_registered(ep)) {
+			sg_hubd_shutdown(r->hd);
+			r->phase = 2;
+			return;
+		}
+		break;
+	}
+	tmr_start(&r->tmr, 10, reg_tmr_h, r);
+}
+
+static int test_register_follows_source(void)
+{
+	struct sg_hubd_conf *c = malloc(sizeof(*c));
+	struct registrar r;
+	struct sa la;
+	int err;
+
+	TEST_ASSERT(c != NULL);
+	memset(&r, 0, sizeof(r));
+	tmr_init(&r.tmr);
+	sa_set_str(&la, "127.0.0.1", 0);
+	err = sip_alloc(&r.sip, NULL, 8, 8, 8, "test-registrar", NULL, NULL);
+	err |= sip_transp_add(r.sip, SIP_TRANSP_UDP, &la);
+	err |= sip_transp_laddr(r.sip, &r.laddr, SIP_TRANSP_UDP, NULL);
+	err |= sip_listen(&r.lsnr, r.sip, true, reg_req_h, &r);
+	if (!err) {
+		sg_hubd_conf_defaults(c);
+		strcpy(c->hub.control, "127.0.0.1:0");
+		re_snprintf(c->gw.registrar, sizeof(c->gw.registrar),
+			    "sip:%J", &r.laddr);
+		c->repc = 1;
+		c->repv[0].video.width = 160;
+		c->repv[0].video.height = 120;
+		c->repv[0].video.fps = 5;
+		err = sg_hubd_alloc(&r.hd, c);
+	}
+	if (!err) {
+		r.deadline = tmr_jiffies() + 5000;
+		tmr_start(&r.tmr, 10, reg_tmr_h, &r);
+		err = re_main(NULL);
+	}
+	tmr_cancel(&r.tmr);
+	mem_deref(r.hd);
+	mem_deref(r.lsnr);
+	sip_close(r.sip, true);
+	mem_deref(r.sip);
+	free(c);
+	TEST_EQ(err, 0);
+	TEST_ASSERT(!r.timeout);
+	TEST_EQ(r.bad_auth, 0);
+	TEST_ASSERT(r.challenged >= 1);
+	/* one binding, removed when the camera failed, one more when it
+	 * came back, removed at shut-down */
+	TEST_EQ(r.regs, 2);
+	TEST_EQ(r.unregs, 2);
+	return 0;
+}
+
 const struct sg_test sg_tests_hubd[] = {
+	{"register_follows_source", test_register_follows_source},
 	{"defaults", test_defaults},
 	{"defaults_file", test_defaults_file},
 	{"valid", test_valid},
