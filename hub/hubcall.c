@@ -45,6 +45,10 @@ static void destructor(void *data)
 		c->strm[i].out = mem_deref(c->strm[i].out);
 	for (i = 0; i < c->strmc; i++)
 		c->strm[i].leg = mem_deref(c->strm[i].leg);
+	/* hub shutting down while it rings: 503 rather than libre's 486 */
+	if (c->sess && !c->cur && !c->closed)
+		(void)sipsess_reject(c->sess, 503, "Service Unavailable",
+				     NULL);
 	/* freeing an established session sends BYE (RFC 3261 15.1.1) */
 	c->sess = mem_deref(c->sess);
 	c->answer = mem_deref(c->answer);

@@ -299,10 +299,18 @@ async function switchAndShutdown() {
     assert(okb.status === 200 && Date.now() - tInv >= 650, `bob answers after ~700 ms (${Date.now() - tInv})`);
     await ub.request('ACK', br, { toTag: toTagOf(okb), want: false, cseq: 1 });
 
-    // SIGTERM: BYE for the call, un-REGISTER; Kamailio then knows no alice (404)
+    // and carol rings again
+    const ring2 = await sipClient('ring2', { port: hub.sipPort, aor: 'sip:carol@store1' });
+    ring2.request('INVITE', cr, { body: offer(as.port, vs.port), ctype: 'application/sdp', want: false });
+    await waitFor(() => ring2.msgs.find((m) => m.status === 180), 5000, 'carol rings again');
+
+    // SIGTERM: BYE for the call, 503 for the ringing one, un-REGISTER;
+    // Kamailio then knows no alice (404)
     const r = await stopHub(hub);
     await waitFor(() => ub.msgs.find((m) => /^BYE /.test(m.start)), 3000, 'BYE from the hub at SIGTERM');
+    await waitFor(() => ring2.msgs.find((m) => m.status === 503), 3000, '503 for the ringing call at SIGTERM');
     ub.close();
+    ring2.close();
     assert(r.code === 0, `exit 0 (${JSON.stringify(r)})`);
     assert(/stopped/.test(hub.out), 'hub stopped cleanly');
     probe = await sipClient('probe', { port: k.port, aor: 'sip:alice@store1' });
