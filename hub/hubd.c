@@ -90,14 +90,15 @@ struct sg_hubd_ep *sg_hubd_ep_find(const struct sg_hubd *hd, const char *id,
 }
 
 /* An INVITE that starts a dialog: the rep is the Request-URI's user
- * (our Contact), else the To user. */
+ * (our Contact), the To user only when the Request-URI has none. */
 static void conn_h(const struct sip_msg *msg, void *arg)
 {
 	struct sg_hubd *hd = arg;
 	struct sg_hubd_ep *ep;
 
-	ep = sg_hubd_ep_find(hd, msg->uri.user.p, msg->uri.user.l);
-	if (!ep)
+	if (pl_isset(&msg->uri.user))
+		ep = sg_hubd_ep_find(hd, msg->uri.user.p, msg->uri.user.l);
+	else
 		ep = sg_hubd_ep_find(hd, msg->to.uri.user.p,
 				     msg->to.uri.user.l);
 	if (!ep) {

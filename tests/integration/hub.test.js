@@ -92,6 +92,7 @@ async function sipClient(name, target) {
     const n = cseq || c.cseq++;
     const branch = br || `z9hG4bK${crypto.randomUUID().slice(0, 12)}`;
     c.lastBranch = branch;
+    c.lastCseq = n;
     const msg = `${method} ${ruri} SIP/2.0\r\n` +
       `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=${branch};rport\r\n` +
       'Max-Forwards: 70\r\n' +
@@ -216,19 +217,42 @@ async function switchAndShutdown() {
     const rep = (id, colour, extra = '') => `  { id = "${id}"; name = "${id}"; password = "${id}pw"; ` +
       `video = { colour = "${colour}"; width = 320; height = 240; fps = 15; }; ${extra} }`;
     hub = await startHub('hub-switch', k, { reps: [rep('alice', '#e53935'),
-      rep('bob', '#43a047', 'answer_delay_ms = 700;'), rep('carol', '#1e88e5', 'answer = false;')] });
+      rep('bob', '#43a047', 'answer_delay_ms = 700;'), rep('carol', '#1e88e5', 'answer = false;'),
+      '  { id = "dave"; password = "davepw"; video = { type = "v4l2"; device = "/dev/video99"; }; }'] });
     await waitFor(async () => (await hub.status()).reps.filter((r) => r.registered).length === 3,
-      10000, 'alice, bob and carol registered');
+      10000, 'alice, bob and carol registered (dave has no camera)');
     vs = await rtpSink(); as = await rtpSink();
     ua = await sipClient('ua', { port: hub.sipPort, aor: 'sip:alice@store1' });
     const ruri = `sip:alice@127.0.0.1:${hub.sipPort}`;
+
+    // bad input from outside: an error reply, and the hub runs on
+    const bad = async (what, want, opts, uri = ruri) => {
+      const res = await ua.request('INVITE', uri, { callId: `${crypto.randomUUID()}@bad`, ...opts });
+      assert(res.status === want, `${what}: ${want} (got ${res.start})`);
+    };
+    await bad('unknown rep', 404, { body: offer(as.port, vs.port), ctype: 'application/sdp' },
+      `sip:zed@127.0.0.1:${hub.sipPort}`);
+    await bad('no offer', 488, {});
+    await bad('malformed SDP', 488, { body: 'v=0\r\nm=audio x\r\n', ctype: 'application/sdp' });
+    await bad('SRTP only', 488, { body: offer(as.port, vs.port).replace(/RTP\/AVP/g, 'RTP/SAVP'),
+      ctype: 'application/sdp' });
+    await bad('no common codec', 488, { body: offer(as.port, vs.port).replace('RTP/AVP 0 101', 'RTP/AVP 18')
+      .replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:18 G729/8000').replace(/VP8/g, 'VP9'),
+    ctype: 'application/sdp' });
+    await bad('dave has no camera', 480, { body: offer(as.port, vs.port), ctype: 'application/sdp' },
+      `sip:dave@127.0.0.1:${hub.sipPort}`);
+    const junk = dgram.createSocket('udp4');
+    junk.send(crypto.randomBytes(700), hub.sipPort, '127.0.0.1', () => junk.close());
+    assert((await hub.status()).calls.length === 0 && hub.proc.exitCode === null,
+      'no call left by the refused INVITEs, the hub runs');
     const ok = await ua.request('INVITE', ruri, { body: offer(as.port, vs.port), ctype: 'application/sdp' });
+    const invCseq = ua.lastCseq;
     assert(ok.status === 200, `INVITE answered 200 (${ok.start})`);
     assert(ua.msgs.find((m) => m.status === 180), '180 Ringing first');
     assert(/m=audio [1-9]\d* RTP\/AVP 0\r\n/.test(ok.body) && /m=video [1-9]\d* RTP\/AVP 96\r\n/.test(ok.body),
       `answer has PCMU and VP8:\n${ok.body}`);
     const tt = toTagOf(ok);
-    await ua.request('ACK', ruri, { toTag: tt, want: false, cseq: 1 });
+    await ua.request('ACK', ruri, { toTag: tt, want: false, cseq: invCseq });
 
     await waitFor(() => vs.pkts.some((p) => p.key) && as.pkts.length > 50, 10000, 'alice\'s video and audio');
     const nBefore = vs.pkts.length;
@@ -257,7 +281,8 @@ async function switchAndShutdown() {
     const c = st.calls[0];
     assert(c.video.keyreqs >= 1, `PLI counted (${c.video.keyreqs})`);
     console.log(`    after switch: ${JSON.stringify(c)}`);
-    assert(c.rep === 'bob' && c.called === 'alice', `the call shows bob now (${c.rep})`);
+    assert(c.rep === 'bob' && c.called === 'alice' && c.state === 'established',
+      `the call shows bob now (${c.rep}, ${c.state})`);
     assert(c.video.switches === 1 && c.audio.switches === 1, 'one switch per output');
     assert(c.messages === 1 && c.bad_info === 2, `MESSAGE and bad INFOs counted (${c.messages}, ${c.bad_info})`);
     // one SSRC, no sequence gap across the switch (loopback: no loss)
@@ -280,12 +305,12 @@ async function switchAndShutdown() {
     const ring = await sipClient('ring', { port: hub.sipPort, aor: 'sip:carol@store1' });
     const cr = `sip:carol@127.0.0.1:${hub.sipPort}`;
     ring.request('INVITE', cr, { body: offer(as.port, vs.port), ctype: 'application/sdp', want: false });
-    const invBranch = ring.lastBranch;
+    const invBranch = ring.lastBranch; const ringCseq = ring.lastCseq;
     await waitFor(() => ring.msgs.find((m) => m.status === 180), 5000, 'carol rings');
     await sleep(500);
     assert(!ring.msgs.find((m) => m.status >= 200), 'carol does not answer');
     assert((await hub.status()).calls[0].state === 'ringing', 'a ringing call in /status');
-    const cancel = await ring.request('CANCEL', cr, { branch: invBranch, cseq: 1 });
+    const cancel = await ring.request('CANCEL', cr, { branch: invBranch, cseq: ringCseq });
     assert(cancel.status === 200, 'CANCEL 200');
     await waitFor(() => ring.msgs.find((m) => m.status === 487), 5000, 'INVITE 487 after CANCEL');
     await waitFor(async () => (await hub.status()).calls.length === 0, 5000, 'ringing call freed');
@@ -297,7 +322,7 @@ async function switchAndShutdown() {
     const tInv = Date.now();
     const okb = await ub.request('INVITE', br, { body: offer(as.port, vs.port), ctype: 'application/sdp' });
     assert(okb.status === 200 && Date.now() - tInv >= 650, `bob answers after ~700 ms (${Date.now() - tInv})`);
-    await ub.request('ACK', br, { toTag: toTagOf(okb), want: false, cseq: 1 });
+    await ub.request('ACK', br, { toTag: toTagOf(okb), want: false, cseq: ub.lastCseq });
 
     // and carol rings again
     const ring2 = await sipClient('ring2', { port: hub.sipPort, aor: 'sip:carol@store1' });
