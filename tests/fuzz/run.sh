@@ -16,12 +16,12 @@ targets="
 sdp:media/sdp.c webrtc/jsep.c $MEDIA
 rtp:media/demux.c media/rtp.c media/rtcp.c media/rtpstats.c media/srtp.c media/srtp_libre.c media/srtp_libsrtp2.c $MEDIA
 api:webrtc/apicheck.c webrtc/wsguard.c webrtc/conf.c $MEDIA
-token:gw/token.c gw/dialplan.c gw/store.c $MEDIA
+token:gw/token.c gw/dialplan.c gw/store.c gw/iprate.c gw/repconf.c $MEDIA
 dtmf:media/dtmf.c media/relay.c media/rtpleg.c media/demux.c media/rtp.c media/rtcp.c media/rtpstats.c media/srtp.c media/srtp_libre.c media/srtp_libsrtp2.c $MEDIA
 aka:sip/milenage.c sip/aka.c $MEDIA
 vpkt:media/vpkt.c $MEDIA
 amr:media/amr.c $MEDIA
-order:gw/order.c gw/token.c gw/dialplan.c gw/store.c $MEDIA
+order:gw/order.c gw/token.c gw/dialplan.c gw/store.c gw/iprate.c gw/repconf.c $MEDIA
 reptarget:gw/router.c $MEDIA
 register:gw/showroom.c $MEDIA
 "
