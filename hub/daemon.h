@@ -91,6 +91,15 @@ int sg_hubd_conf_print_defaults(FILE *f);
 /** "#rrggbb" -> 0xRRGGBB; EINVAL when malformed. */
 int sg_hubd_colour_parse(const char *s, uint32_t *rgb);
 
+/**
+ * The switch request's body (contract: INFO application/vnd.storegw.
+ * switch+json {"rep":"<id>"}; outside input): the rep id into rep.
+ * @return 0, EBADMSG (not JSON, no non-empty string "rep"), E2BIG (body
+ *         over 1 KB or id longer than repsz - 1)
+ */
+int sg_hubd_switch_parse(const uint8_t *p, size_t n, char *rep,
+			 size_t repsz);
+
 /* ---- the daemon (hub/hubd.c) ------------------------------------- */
 
 struct sg_hubd;

@@ -385,9 +385,8 @@ static void close_h(int err, const struct sip_msg *msg, void *arg)
 static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
 	struct sg_hubd_call *c = arg;
-	struct odict *od = NULL;
+	char rep[SG_HUBD_ID];
 	struct sg_hubd_ep *ep;
-	const char *rep;
 	uint16_t sc = 200;
 	const char *reason = "OK";
 
@@ -396,10 +395,8 @@ static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 		reason = "Unsupported Media Type";
 		goto out;
 	}
-	if (mbuf_get_left(msg->mb) > 1024 ||
-	    json_decode_odict(&od, 8, (const char *)mbuf_buf(msg->mb),
-			      mbuf_get_left(msg->mb), 4) ||
-	    !(rep = odict_string(od, "rep"))) {
+	if (sg_hubd_switch_parse(mbuf_buf(msg->mb), mbuf_get_left(msg->mb),
+				 rep, sizeof(rep))) {
 		sc = 400;
 		reason = "Bad Switch Request";
 		goto out;
@@ -416,12 +413,10 @@ static void info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 		reason = "Switch Failed";
 		goto out;
 	}
-	SG_INFO(SG_SUB_HUB, c->id, "switched to rep %s",
-		sg_hubd_ep_conf(ep)->id);
+	SG_INFO(SG_SUB_HUB, c->id, "switched to rep %s", rep);
  out:
 	if (sc >= 400 && sc != 404)
 		++c->bad_info;
-	mem_deref(od);
 	(void)sip_reply(sip, msg, sc, reason);
 }
 

@@ -24,6 +24,7 @@ amr:media/amr.c $MEDIA
 order:gw/order.c gw/token.c gw/dialplan.c gw/store.c gw/iprate.c gw/repconf.c $MEDIA
 reptarget:gw/router.c $MEDIA
 register:gw/showroom.c $MEDIA
+hubswitch:hub/switchmsg.c $MEDIA
 "
 rm -f "$out/results"
 echo "$targets" | while IFS=: read -r name srcs; do

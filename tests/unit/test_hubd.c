@@ -202,6 +202,41 @@ static int test_errors(void)
 	return 0;
 }
 
+/* The switch body (contract): {"rep":"<id>"}, outside input. */
+static int test_switch_parse(void)
+{
+	static const struct {
+		const char *body;
+		int err;
+		const char *rep;
+	} v[] = {
+		{"{\"rep\":\"bob\"}", 0, "bob"},
+		{" { \"x\": [1, {\"y\": null}], \"rep\" : \"carol\" } ", 0,
+		 "carol"},
+		{"{\"rep\":\"\"}", EBADMSG, ""},
+		{"{\"rep\":5}", EBADMSG, ""},
+		{"{\"who\":\"bob\"}", EBADMSG, ""},
+		{"[\"rep\",\"bob\"]", EBADMSG, ""},
+		{"{rep:", EBADMSG, ""},
+		{"", EBADMSG, ""},
+		{"{\"rep\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", E2BIG, ""},
+	};
+	char rep[SG_HUBD_ID], big[1100];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		TEST_EQ(sg_hubd_switch_parse((const uint8_t *)v[i].body,
+					     strlen(v[i].body), rep,
+					     sizeof(rep)), v[i].err);
+		TEST_STREQ(rep, v[i].rep);
+	}
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "{\"rep\":\"bob\"}", 13);
+	TEST_EQ(sg_hubd_switch_parse((const uint8_t *)big, sizeof(big), rep,
+				     sizeof(rep)), E2BIG);
+	return 0;
+}
+
 /* ---- a rep's registration follows its sources -------------------- */
 
 /* A registrar on libre over loopback UDP: challenges the first REGISTER
@@ -333,6 +368,7 @@ static int test_register_follows_source(void)
 }
 
 const struct sg_test sg_tests_hubd[] = {
+	{"switch_parse", test_switch_parse},
 	{"register_follows_source", test_register_follows_source},
 	{"defaults", test_defaults},
 	{"defaults_file", test_defaults_file},
