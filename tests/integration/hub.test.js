@@ -138,12 +138,15 @@ async function rtpSink() {
   return sink;
 }
 
-function offer(aport, vport) {
+// h264: H.264 packetization-mode 1 before VP8; mux: rtcp-mux offered
+function offer(aport, vport, { h264 = false, mux = false } = {}) {
   return ['v=0', 'o=storegw 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
     `m=audio ${aport} RTP/AVP 0 101`, 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000',
-    'a=sendrecv',
-    `m=video ${vport} RTP/AVP 96`, 'a=rtpmap:96 VP8/90000', 'a=rtcp-fb:96 nack pli',
-    'a=rtcp-fb:96 ccm fir', 'a=sendrecv', ''].join('\r\n');
+    ...(mux ? ['a=rtcp-mux'] : []), 'a=sendrecv',
+    `m=video ${vport} RTP/AVP ${h264 ? '97 ' : ''}96`,
+    ...(h264 ? ['a=rtpmap:97 H264/90000', 'a=fmtp:97 profile-level-id=42e01f;packetization-mode=1'] : []),
+    'a=rtpmap:96 VP8/90000', 'a=rtcp-fb:96 nack pli',
+    'a=rtcp-fb:96 ccm fir', ...(mux ? ['a=rtcp-mux'] : []), 'a=sendrecv', ''].join('\r\n');
 }
 
 function toTagOf(m) { return /;tag=([^;>\s]+)/.exec(m.hdr.to[0])[1]; }
@@ -320,9 +323,15 @@ async function switchAndShutdown() {
     const ub = await sipClient('ub', { port: hub.sipPort, aor: 'sip:bob@store1' });
     const br = `sip:bob@127.0.0.1:${hub.sipPort}`;
     const tInv = Date.now();
-    const okb = await ub.request('INVITE', br, { body: offer(as.port, vs.port), ctype: 'application/sdp' });
+    const hs = await rtpSink();
+    const okb = await ub.request('INVITE', br, { body: offer(as.port, hs.port, { h264: true, mux: true }),
+      ctype: 'application/sdp' });
     assert(okb.status === 200 && Date.now() - tInv >= 650, `bob answers after ~700 ms (${Date.now() - tInv})`);
+    assert(/m=video \d+ RTP\/AVP 97\r\na=rtpmap:97 H264\/90000\r\na=fmtp:97 [^\r]*packetization-mode=1/.test(okb.body) &&
+      (okb.body.match(/a=rtcp-mux/g) || []).length === 2, `H.264 mode 1 and rtcp-mux answered:\n${okb.body}`);
     await ub.request('ACK', br, { toTag: toTagOf(okb), want: false, cseq: ub.lastCseq });
+    await waitFor(() => hs.pkts.filter((p) => p.pt === 97).length > 10, 5000, 'H.264 RTP from bob');
+    hs.sock.close();
 
     // and carol rings again
     const ring2 = await sipClient('ring2', { port: hub.sipPort, aor: 'sip:carol@store1' });
