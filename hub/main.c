@@ -55,12 +55,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: storegw-hub [-c FILE] [--check-config FILE] "
 		"[--print-default-config] [-h] [--version]\n"
-		"  -c FILE                 config file (built-in defaults "
-		"without it: three\n"
-		"                          synthetic reps, see "
-		"etc/storegw-hub.conf)\n"
+		"  -c FILE                 config file (a bad one: exit 2; "
+		"built-in defaults\n"
+		"                          without it: three synthetic reps, "
+		"see etc/storegw-hub.conf)\n"
 		"  --check-config FILE     validate FILE and exit "
-		"(0 valid, 2 not)\n"
+		"(0 valid, 1 not)\n"
 		"  --print-default-config  print every key with its default\n"
 		"  -h, --help              this help\n"
 		"  --version               print the version\n"
@@ -108,7 +108,7 @@ int main(int argc, char *argv[])
 				      sizeof(errmsg))) {
 			fprintf(stderr, "%s\n", errmsg);
 			free(conf);
-			return 2;
+			return check ? 1 : 2;
 		}
 		if (check) {
 			printf("%s: ok\n", check);

@@ -371,6 +371,8 @@ async function config() {
   });
   let r = await run(['-c', bad]);
   assert(r.code === 2 && r.out.includes(`${bad}:2: gateway.expires: expected an integer`), `bad config: ${r.code} ${r.out}`);
+  r = await run(['--check-config', bad]);
+  assert(r.code === 1 && r.out.includes(`${bad}:2:`), `--check-config of a bad file: ${r.code} ${r.out}`);
   r = await run(['--check-config', path.join(__dirname, '../../etc/storegw-hub.conf')]);
   assert(r.code === 0 && /: ok/.test(r.out), `etc/storegw-hub.conf checks: ${r.out}`);
   r = await run(['--version']);
