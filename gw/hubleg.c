@@ -12,6 +12,8 @@ struct leg {
 	struct le le;                 /**< in h->legs (owner)              */
 	struct sg_hublegs *h;         /**< weak                            */
 	uint32_t ref;
+	char aor[SG_REP_ID_MAX + SG_STORE_ID_MAX + 8];  /**< sip:rep@store */
+	struct sa flow;               /**< where the rep's binding came from */
 	struct sipsess *sess;
 	struct tmr tmr;               /**< deferred free (out of callbacks) */
 	bool answered;
@@ -184,6 +186,7 @@ static int hub_invite(void *arg, uint32_t ref, const struct sg_sip_invite *inv)
 	char from[SG_STORE_ID_MAX + 16];
 	const char *routev[1];
 	struct mbuf *desc = NULL;
+	struct sa flow;
 	struct leg *l;
 	int err;
 
@@ -194,6 +197,8 @@ static int hub_invite(void *arg, uint32_t ref, const struct sg_sip_invite *inv)
 		return err;
 	err = sg_showroom_target(h->sr, store, rep, route, sizeof(route),
 				 NULL, 0);
+	if (!err)
+		err = sg_showroom_flow(h->sr, store, rep, &flow);
 	if (err)
 		return err;
 	re_snprintf(from, sizeof(from), "sip:storegw@%s", store);
@@ -204,6 +209,8 @@ static int hub_invite(void *arg, uint32_t ref, const struct sg_sip_invite *inv)
 		return ENOMEM;
 	l->h = h;
 	l->ref = ref;
+	l->flow = flow;
+	re_snprintf(l->aor, sizeof(l->aor), "sip:%s@%s", rep, store);
 	tmr_init(&l->tmr);
 	desc = mbuf_alloc(strlen(inv->sdp));
 	if (!desc) {
@@ -296,37 +303,55 @@ static int hub_info(void *arg, uint32_t ref, const char *ctype,
 	return err;
 }
 
-/* MESSAGE in a hub leg's dialog (RFC 3428): chat from the rep */
+/* The leg a MESSAGE belongs to: its dialog (RFC 3428 in-dialog), or, out
+ * of dialog, a call to the From AoR that came over that rep's flow (a
+ * SIP phone as rep, e.g. baresip, sends chat outside the dialog). */
+static struct leg *message_leg(struct sg_hublegs *h, const struct sip_msg *msg)
+{
+	struct leg *found = NULL;
+	struct le *le;
+
+	for (le = h->legs.head; le; le = le->next) {
+		struct leg *l = le->data;
+
+		if (l->closed || !l->sess)
+			continue;
+		if (sip_dialog_cmp(sipsess_dialog(l->sess), msg))
+			return l;
+		if (l->answered && !pl_strcasecmp(&msg->from.auri, l->aor) &&
+		    sa_cmp(&msg->src, &l->flow, SA_ALL))
+			found = l;     /* the newest call wins */
+	}
+	return found;
+}
+
+/* MESSAGE from a rep: chat toward the shopper */
 static bool message_h(const struct sip_msg *msg, void *arg)
 {
 	struct sg_hublegs *h = arg;
-	struct le *le;
+	struct sg_sip_ev ev = {.type = SG_SIP_EV_MESSAGE};
+	struct leg *l;
+	char *text = NULL;
 
 	if (pl_strcmp(&msg->met, "MESSAGE"))
 		return false;
-	for (le = h->legs.head; le; le = le->next) {
-		struct leg *l = le->data;
-		struct sg_sip_ev ev = {.type = SG_SIP_EV_MESSAGE};
-		char *text = NULL;
-
-		if (l->closed || !l->sess ||
-		    !sip_dialog_cmp(sipsess_dialog(l->sess), msg))
-			continue;
-		if (!msg_ctype_cmp(&msg->ctyp, "text", "plain") ||
-		    mbuf_get_left(msg->mb) > 4096 ||
-		    mbuf_strdup(msg->mb, &text, mbuf_get_left(msg->mb))) {
-			(void)sip_reply(sg_showroom_sip(h->sr), msg, 415,
-					"Unsupported Media Type");
-			return true;
-		}
-		(void)sip_reply(sg_showroom_sip(h->sr), msg, 200, "OK");
-		ev.text = text;
-		emit(l, &ev);
-		mem_deref(text);
+	l = message_leg(h, msg);
+	if (!l) {
+		(void)sip_reply(sg_showroom_sip(h->sr), msg, 481,
+				"Call/Transaction Does Not Exist");
 		return true;
 	}
-	(void)sip_reply(sg_showroom_sip(h->sr), msg, 481,
-			"Call/Transaction Does Not Exist");
+	if (!msg_ctype_cmp(&msg->ctyp, "text", "plain") ||
+	    mbuf_get_left(msg->mb) > 4096 ||
+	    mbuf_strdup(msg->mb, &text, mbuf_get_left(msg->mb))) {
+		(void)sip_reply(sg_showroom_sip(h->sr), msg, 415,
+				"Unsupported Media Type");
+		return true;
+	}
+	(void)sip_reply(sg_showroom_sip(h->sr), msg, 200, "OK");
+	ev.text = text;
+	emit(l, &ev);
+	mem_deref(text);
 	return true;
 }
 

@@ -689,22 +689,40 @@ bool sg_showroom_registered(const struct sg_showroom *sr, const char *store,
 	return r && r->bindings.head;
 }
 
-int sg_showroom_target(const struct sg_showroom *sr, const char *store,
-		       const char *rep, char *route, size_t routesz,
-		       char *contact, size_t contactsz)
+/* the newest binding of a rep: where calls go (RFC 5626 5.3) */
+static const struct binding *newest(const struct sg_showroom *sr,
+				    const char *store, const char *rep)
 {
 	const struct rep *r = sr ? rep_find_str(sr, store, rep) : NULL;
 	const struct binding *best = NULL;
 	struct le *le;
 
-	if (!r)
-		return ENOENT;
-	for (le = r->bindings.head; le; le = le->next) {
+	for (le = r ? r->bindings.head : NULL; le; le = le->next) {
 		const struct binding *b = le->data;
 
 		if (!best || b->seq > best->seq)
 			best = b;
 	}
+	return best;
+}
+
+int sg_showroom_flow(const struct sg_showroom *sr, const char *store,
+		     const char *rep, struct sa *flow)
+{
+	const struct binding *best = newest(sr, store, rep);
+
+	if (!best || !flow)
+		return ENOENT;
+	*flow = best->src;
+	return 0;
+}
+
+int sg_showroom_target(const struct sg_showroom *sr, const char *store,
+		       const char *rep, char *route, size_t routesz,
+		       char *contact, size_t contactsz)
+{
+	const struct binding *best = newest(sr, store, rep);
+
 	if (!best)
 		return ENOENT;
 	if (route && re_snprintf(route, routesz, "sip:%J%s;lr", &best->src,

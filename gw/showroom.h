@@ -9,6 +9,7 @@
 #include "sip/sip.h"
 
 struct re_printf;
+struct sa;
 struct sip;
 struct sg_sipsig;
 
@@ -53,11 +54,14 @@ bool sg_showroom_registered(const struct sg_showroom *sr, const char *store,
 /**
  * Where to send an INVITE for a rep (RFC 5626 5.3: over the flow the
  * newest binding came in on): route "sip:ip:port;transport=tcp;lr" (no brackets) and
- * the registered contact. ENOENT: not registered.
+ * the registered contact (each optional). ENOENT: not registered.
  */
 int sg_showroom_target(const struct sg_showroom *sr, const char *store,
 		       const char *rep, char *route, size_t routesz,
 		       char *contact, size_t contactsz);
+/** The source address of that binding (its flow). ENOENT. */
+int sg_showroom_flow(const struct sg_showroom *sr, const char *store,
+		     const char *rep, struct sa *flow);
 struct sip_msg;
 /** A request as the listener gets it: REGISTER is answered (true), any
  *  other method is left to others (false). Public for the fuzz target. */

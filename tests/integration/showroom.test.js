@@ -51,7 +51,7 @@ async function callRep() {
   let gw; let alice; let pg;
   try {
     gw = await showroomGateway('showroom-call');
-    alice = await rep('alice', gw, 'alice', 'alicepw', 'tcp');
+    alice = await rep('alice', gw, 'alice', 'alicepw', 'tcp', { contact: 'sip:storegw@store1' });
     await waitFor(async () => (await regOf(gw, 'alice')).registered, 5000,
       'alice registered at the gateway');
     const r = await regOf(gw, 'alice');
@@ -85,6 +85,10 @@ async function callRep() {
     await page.evaluate(() => window.c1.ws.send(JSON.stringify(
       { type: 'chat', call: 'r1', text: 'do you have it in red?' })));
     await alice.wait(/"do you have it in red\?"/, 5000, 'the chat line at the rep');
+    // and back: the rep's MESSAGE (baresip sends it outside the dialog)
+    alice.ctrl.command('message', 'yes, in red too');
+    const chat = await page.evaluate(() => sg.next(window.c1, (m) => m.type === 'chat', 5000));
+    assert(chat.text === 'yes, in red too' && chat.call === 'r1', `chat from the rep (${JSON.stringify(chat)})`);
 
     await page.evaluate(() => sg.hangup(window.c1, 'r1'));
     const rx = await waitFor(() => rtpStats(alice), 5000, 'the rep\'s RTP statistics');
@@ -92,17 +96,22 @@ async function callRep() {
     assert(rx.audio > 150 && rx.video > 50, `RTP reached the rep (${JSON.stringify(rx)})`);
     await waitFor(async () => (await lib.metrics(gw)).calls_active === 0, 5000, 'call freed');
 
-    // a rep who is not registered: hangup no-rep; a token for alice only
-    // does not reach bob
+    // a rep who is not registered: hangup no-rep (or, with gw/router.c,
+    // queued until bob registers); a token for alice only does not reach bob
     const h = await page.evaluate(async (t) => {
       const c = window.c1;
       c.ws.send(JSON.stringify({ type: 'call', call: 'r2', to: 'rep:bob', token: t,
         media: 'audio', sdp: (await (async () => {
           const pc = new RTCPeerConnection(); pc.addTransceiver('audio');
           const o = await pc.createOffer(); pc.close(); return o.sdp; })()) }));
-      return sg.next(c, (m) => m.call === 'r2' && (m.type === 'hangup' || m.type === 'error'), 10000);
+      return sg.next(c, (m) => m.call === 'r2' && ['hangup', 'error', 'queued'].includes(m.type),
+        10000);
     }, tok(['rep']));
-    assert(h.type === 'hangup' && h.reason === 'no-rep', `no-rep for bob (${JSON.stringify(h)})`);
+    assert((h.type === 'hangup' && h.reason === 'no-rep') || h.type === 'queued',
+      `bob is not reached (${JSON.stringify(h)})`);
+    if (h.type === 'queued') {
+      await page.evaluate(() => window.c1.ws.send(JSON.stringify({ type: 'hangup', call: 'r2' })));
+    }
     const e = await page.evaluate(async (t) => {
       const c = window.c1;
       c.ws.send(JSON.stringify({ type: 'call', call: 'r3', to: 'rep:bob', token: t,
