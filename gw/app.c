@@ -4,6 +4,7 @@
 #include <re.h>
 #include "gw/gw.h"
 #include "gw/showroom.h"
+#include "gw/router.h"
 
 struct sg_app {
 	struct sg_conf conf;
@@ -15,6 +16,7 @@ struct sg_app {
 	struct sg_orders *orders;      /**< POST /api/v1/orders, outbox    */
 	struct sg_showroom *showroom;  /**< NULL: showroom.listen is ""    */
 	struct sg_hublegs *hublegs;    /**< calls toward hub endpoints     */
+	struct sg_router *router;      /**< which rep, the queues          */
 	enum sg_sip_reg_state reg[SG_MAX_STORES]; /**< per store identity */
 	uint32_t next_ref;
 	struct list calls;             /**< struct sg_call, owned          */
@@ -39,6 +41,7 @@ static void destructor(void *arg)
 	}
 	app->hublegs = mem_deref(app->hublegs);
 	app->showroom = mem_deref(app->showroom);
+	app->router = mem_deref(app->router);
 	app->orders = mem_deref(app->orders);
 	app->stores = mem_deref(app->stores);
 	app->edge = mem_deref(app->edge);
@@ -212,6 +215,9 @@ static void sip_event(const struct sg_sip_ev *ev, void *arg)
 		if (!st)
 			return;
 		app->reg[ev->identity] = ev->reg;
+		/* the reps' tel:/sip: contacts go through this identity */
+		(void)sg_router_set_ims(app->router, sg_store_id(st),
+					ev->reg == SG_SIP_REG_OK);
 		SG_INFO(SG_SUB_SIP, NULL, "store %s: IMS registration %s "
 			"(%d %s) via %s", sg_store_id(st),
 			sg_sip_reg_state_name(ev->reg), ev->code,
@@ -225,6 +231,51 @@ static void sip_event(const struct sg_sip_ev *ev, void *arg)
 		call_by_peer(app, ev->from) : NULL;
 	if (call)
 		sg_call_sip_event(call, ev);
+}
+
+/* A rep's hub contact registered or gone (gw/showroom.c). */
+static void showroom_change(const char *store, const char *rep,
+			    bool registered, void *arg)
+{
+	struct sg_app *app = arg;
+
+	(void)sg_router_set_registered(app->router, store, rep, registered);
+}
+
+/* The router for the configured reps; every store is known to it so that
+ * its refusals are counted even without reps. */
+static int router_start(struct sg_app *app)
+{
+	const struct sg_conf *conf = &app->conf;
+	size_t i;
+	int err;
+
+	err = sg_router_alloc(&app->router, &conf->showroom, conf->reps,
+			      conf->repc);
+	for (i = 0; !err && i < conf->storec; i++)
+		err = sg_router_add_store(app->router, conf->stores[i].id);
+	return err;
+}
+
+/* SIGHUP: the new reps list; the registrar's view of new reps */
+static void router_reload(struct sg_app *app, const struct sg_rep_conf *reps,
+			  size_t repc)
+{
+	size_t i;
+	int err;
+
+	err = sg_router_set_reps(app->router, reps, repc);
+	for (i = 0; !err && i < app->conf.storec; i++)
+		err = sg_router_add_store(app->router, app->conf.stores[i].id);
+	if (err) {
+		SG_ERR(SG_SUB_CONF, NULL, "reload: reps not routed: %m", err);
+		return;
+	}
+	for (i = 0; app->showroom && i < repc; i++)
+		(void)sg_router_set_registered(app->router, reps[i].store,
+			reps[i].id, sg_showroom_registered(app->showroom,
+							   reps[i].store,
+							   reps[i].id));
 }
 
 static void sip_readable(int flags, void *arg)
@@ -332,6 +383,12 @@ int sg_app_alloc(struct sg_app **ap, const struct sg_conf *conf,
 		goto out;
 	}
 
+	err = router_start(app);
+	if (err) {
+		SG_ERR(SG_SUB_MAIN, NULL, "router: %m", err);
+		goto out;
+	}
+
 	if (conf->showroom.listen[0]) {
 		err = sg_showroom_alloc(&app->showroom, &conf->showroom,
 					conf->reps, conf->repc);
@@ -342,6 +399,7 @@ int sg_app_alloc(struct sg_app **ap, const struct sg_conf *conf,
 			SG_ERR(SG_SUB_SIP, NULL, "showroom: %m", err);
 			goto out;
 		}
+		sg_showroom_set_handler(app->showroom, showroom_change, app);
 	}
 
 	if (conf->sip.enabled) {
@@ -412,6 +470,7 @@ int sg_app_reload(struct sg_app *app)
 		memcpy(app->conf.reps, nc.reps, sizeof(nc.reps));
 		app->conf.repc = nc.repc;
 	}
+	router_reload(app, nc.reps, nc.repc);
 	app->conf.gw = nc.gw;
 	sg_orders_reload(app->orders, &nc.orders);
 	str_ncpy(nc.orders.db, app->conf.orders.db, sizeof(nc.orders.db));
@@ -507,6 +566,11 @@ struct sg_sip_ua *sg_app_sip_ua(struct sg_app *app)
 struct sg_showroom *sg_app_showroom(struct sg_app *app)
 {
 	return app->showroom;
+}
+
+struct sg_router *sg_app_router(struct sg_app *app)
+{
+	return app->router;
 }
 
 struct sg_hublegs *sg_app_hublegs(struct sg_app *app)

@@ -7,6 +7,7 @@
 #include "gw/admit.h"
 #include "gw/sipcall.h"
 #include "gw/showroom.h"
+#include "gw/router.h"
 
 #define SG_CALL_MAX_REPS 8
 
@@ -34,7 +35,12 @@ struct sg_call {
 	int end_code;
 	bool connected;
 	bool hub;                      /**< the SIP target is a hub leg    */
-	const struct sg_rep_conf *rep; /**< serving now (app's config)    */
+	const struct sg_rep_conf *rep; /**< tried or serving now (router's) */
+	struct sg_route *route;        /**< rep target: the router's request */
+	struct sg_route *swroute;      /**< a switch under way             */
+	struct tmr tmr_leg;            /**< a rep's leg failed: next contact */
+	bool rep_answered;             /**< the routed rep answered        */
+	bool sw_refused;               /**< a switch candidate not on the hub */
 	char reps[SG_CALL_MAX_REPS][SG_REP_ID_MAX]; /**< every rep served  */
 	size_t repc;
 };
@@ -46,11 +52,15 @@ static void destructor(void *arg)
 	bool have_st = call->tp != NULL;
 
 	tmr_cancel(&call->tmr_end);
+	tmr_cancel(&call->tmr_leg);
 	if (have_st)
 		sg_webrtc_transport_stats(call->tp, &st);
 	/* the targets use the transport: drop them first */
 	call->echo = mem_deref(call->echo);
 	call->sip = mem_deref(call->sip);
+	/* the reps go back to the router (queued shoppers are served) */
+	call->swroute = mem_deref(call->swroute);
+	call->route = mem_deref(call->route);
 	call->tp = mem_deref(call->tp);
 	call->choicev = mem_deref(call->choicev);
 	call->offer = mem_deref(call->offer);
@@ -137,7 +147,7 @@ static void end_deferred(void *arg)
 }
 
 /* Ends the call from outside any transport or SIP callback. */
-void sg_call_end_later(struct sg_call *call, const char *reason, int code)
+static void end_later(struct sg_call *call, const char *reason, int code)
 {
 	if (tmr_isrunning(&call->tmr_end))
 		return;
@@ -187,7 +197,7 @@ static void tp_close(int err, const char *reason, void *arg)
 
 	SG_WARN(SG_SUB_API, call->id, "media transport closed: %s (%m)",
 		reason, err);
-	sg_call_end_later(call, reason, 0);
+	end_later(call, reason, 0);
 }
 
 static const struct sg_webrtc_codecs echo_codecs = {
@@ -278,10 +288,24 @@ int sg_call_answer_browser(struct sg_call *call, const int16_t *pin_pt,
 	return err;
 }
 
+static void served_by(struct sg_call *call, const char *rep);
+
 void sg_call_notify(struct sg_call *call, const char *type)
 {
 	if (!strcmp(type, "connected"))
 		call->connected = true;
+	if (!strcmp(type, "connected") && call->route && call->rep) {
+		/* the rep answered: busy until the call ends */
+		if (!call->rep_answered) {
+			call->rep_answered = true;
+			sg_route_answered(call->route);
+			served_by(call, call->rep->id);
+			SG_INFO(SG_SUB_API, call->id, "rep %s answered",
+				call->rep->id);
+		}
+		(void)send_msg(call, type, "rep", call->rep->id, NULL);
+		return;
+	}
 	(void)send_msg(call, type, NULL);
 }
 
@@ -411,39 +435,195 @@ int sg_call_leg_to_contact(struct sg_call *call, const struct sg_rep_conf *rep,
 	}
 	call->hub = hub;
 	call->rep = rep;
-	served_by(call, rep->id);
 	return 0;
 }
 
-/* "rep:<id>": the rep's first "hub" contact when registered, else
- * hangup {reason: "no-rep"} (gw/router.c takes over: rep:any, queue,
- * ring timeout, the next contacts). */
-static int start_rep(struct sg_call *call, const char *sdp_text)
+/* ---- rep targets: the router picks rep and contact, the call places one
+ * leg at a time and reports back (gw/router.h) ---------------------- */
+
+/* The leg toward the contact offered last: CANCEL/BYE from its destructor.
+ * A fresh call_ref for the next leg: late events of this one go nowhere. */
+static void leg_drop(struct sg_call *call)
 {
-	const struct sg_conf *conf = sg_app_conf(call->app);
-	const char *store = sg_store_id(call->adm.store);
-	const struct sg_rep_conf *rep = NULL;
-	size_t i;
+	struct sg_sipcall *sip = call->sip;
+
+	/* unlinked first: an ENDED its hangup may send finds no call */
+	call->sip = NULL;
+	call->hub = false;
+	call->ref = sg_app_next_ref(call->app);
+	mem_deref(sip);
+}
+
+/* A rep's leg ended before the answer (refused, error, media): the
+ * router offers the next contact, rep or the queue. */
+static void leg_failed(void *arg)
+{
+	struct sg_call *call = arg;
+
+	leg_drop(call);
+	sg_route_failed(call->route);
+}
+
+/* From the SIP target: its call ended. A rep's leg that was never
+ * answered is not the end of the shopper's call. */
+void sg_call_end_later(struct sg_call *call, const char *reason, int code)
+{
+	if (call->route && !call->rep_answered && call->sip) {
+		SG_INFO(SG_SUB_API, call->id, "rep %s: leg ended before the "
+			"answer: %s (%d)", call->rep ? call->rep->id : "?",
+			reason, code);
+		tmr_start(&call->tmr_leg, 0, leg_failed, call);
+		return;
+	}
+	end_later(call, reason, code);
+}
+
+static int send_queued(struct sg_call *call, unsigned position)
+{
+	struct odict *o = msg_alloc(call, "queued");
+	int err = 0;
+
+	if (o)
+		err = odict_entry_add(o, "position", ODICT_INT,
+				      (int64_t)position);
+	return msg_send(call, o, err);
+}
+
+static void route_offer(struct sg_call *call, struct sg_route *rt)
+{
+	const struct sg_rep_conf *rep = sg_route_rep(rt);
+	int c = sg_route_contact(rt);
 	int err;
 
+	leg_drop(call);
+	SG_INFO(SG_SUB_API, call->id, "trying rep %s at %s", rep->id,
+		rep->contacts[c]);
+	err = sg_call_leg_to_contact(call, rep, (size_t)c);
+	if (err)
+		sg_route_failed(rt);
+}
+
+/* Both reps registered over the same flow: one hub, the INFO switch. */
+static bool same_hub(struct sg_call *call, const struct sg_rep_conf *to)
+{
+	struct sg_showroom *sr = sg_app_showroom(call->app);
+	char r1[128], r2[128];
+
+	return sr && call->hub && call->rep &&
+		!sg_showroom_target(sr, call->rep->store, call->rep->id, r1,
+				    sizeof(r1), NULL, 0) &&
+		!sg_showroom_target(sr, to->store, to->id, r2, sizeof(r2),
+				    NULL, 0) &&
+		!strcmp(r1, r2);
+}
+
+/* The switch's candidate: on the call's hub, the hub puts that rep's
+ * camera and microphone on the call (INFO, no new SDP) and the old rep
+ * is released. Toward another hub or a mobile a new leg would have to
+ * be bridged in place of this one: not done, next candidate. */
+static void switch_offer(struct sg_call *call, struct sg_route *sw)
+{
+	const struct sg_rep_conf *to = sg_route_rep(sw);
+	int c = sg_route_contact(sw);
+	char body[SG_REP_ID_MAX + 16];
+	struct sg_route *old;
+
+	re_snprintf(body, sizeof(body), "{\"rep\":\"%s\"}", to->id);
+	if (strcmp(to->contacts[c], "hub") || !same_hub(call, to) ||
+	    sg_sipcall_info(call->sip, "application/vnd.storegw.switch+json",
+			    body)) {
+		SG_INFO(SG_SUB_API, call->id, "switch: rep %s at %s is not on "
+			"this call's hub", to->id, to->contacts[c]);
+		call->sw_refused = true;
+		sg_route_failed(sw);
+		return;
+	}
+	SG_INFO(SG_SUB_API, call->id, "switch: rep %s -> %s (hub INFO)",
+		call->rep->id, to->id);
+	old = call->route;
+	call->route = sw;
+	call->swroute = NULL;
+	sg_route_answered(sw);
+	mem_deref(old);
+	call->rep = to;
+	served_by(call, to->id);
+	(void)send_msg(call, "connected", "rep", to->id, NULL);
+}
+
+static void route_h(struct sg_route *rt, enum sg_route_ev ev, void *arg)
+{
+	struct sg_call *call = arg;
+
+	if (rt == call->swroute) {
+		if (ev == SG_ROUTE_OFFER) {
+			switch_offer(call, rt);
+		}
+		else if (ev == SG_ROUTE_NOREP) {
+			sg_webrtc_client_error(call->cli, call->callid,
+					       SG_ERR_UNAVAILABLE, "switch: %s",
+					       call->sw_refused ?
+					       "only to a rep on the same hub" :
+					       "no other rep is free");
+			call->swroute = mem_deref(call->swroute);
+		}
+		return;
+	}
+
+	switch (ev) {
+
+	case SG_ROUTE_OFFER:
+		route_offer(call, rt);
+		break;
+
+	case SG_ROUTE_RING_TIMEOUT:
+		SG_INFO(SG_SUB_API, call->id, "rep %s: no answer in time",
+			call->rep ? call->rep->id : "?");
+		tmr_cancel(&call->tmr_leg);
+		leg_drop(call);
+		break;
+
+	case SG_ROUTE_QUEUED:
+		SG_INFO(SG_SUB_API, call->id, "queued at position %u",
+			sg_route_position(rt));
+		(void)send_queued(call, sg_route_position(rt));
+		break;
+
+	case SG_ROUTE_NOREP:
+		end_later(call, "no-rep", 480);
+		break;
+	}
+}
+
+/* rep:any, rep:any?skill=X, rep:<id>: a request to the router; the offer
+ * waits for the leg that answers (the browser is answered with its SDP). */
+static int start_rep(struct sg_call *call, const char *sdp_text)
+{
+	struct sg_route_target t;
+	char to[96], msg[128];
+	int err;
+
+	re_snprintf(to, sizeof(to), "rep:%s", call->adm.rep);
+	err = sg_router_target_parse(&t, to, msg, sizeof(msg));
+	if (err) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_BAD_FIELD, "to: %s", msg);
+		return err;
+	}
 	err = str_dup(&call->offer, sdp_text);
 	if (err)
 		return err;
-	for (i = 0; i < conf->repc; i++)
-		if (!strcmp(conf->reps[i].store, store) &&
-		    !strcmp(conf->reps[i].id, call->adm.rep))
-			rep = &conf->reps[i];
-	for (i = 0; rep && i < rep->contactc; i++) {
-		if (strcmp(rep->contacts[i], "hub"))
-			continue;
-		if (!sg_call_leg_to_contact(call, rep, i))
-			return 0;
-		break;
+	err = sg_route_alloc(&call->route, sg_app_router(call->app),
+			     sg_store_id(call->adm.store), &t, call->id,
+			     route_h, call, msg, sizeof(msg));
+	if (err == ENOENT) {
+		SG_INFO(SG_SUB_API, call->id, "%s: %s", to, msg);
+		end_later(call, "no-rep", 480);
+		return 0;
 	}
-	SG_INFO(SG_SUB_API, call->id, "rep:%s: no rep reachable",
-		call->adm.rep);
-	sg_call_end_later(call, "no-rep", 480);
-	return 0;
+	if (err)
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_INTERNAL, "routing failed");
+	return err;
 }
 
 /* Browser offer -> transport, then the target: echo answers at once, the
@@ -534,6 +714,7 @@ int sg_call_alloc(struct sg_call **cp, struct sg_app *app,
 	re_snprintf(call->id, sizeof(call->id), "%016llx",
 		    (unsigned long long)rand_u64());
 	tmr_init(&call->tmr_end);
+	tmr_init(&call->tmr_leg);
 
 	/* Deny by default (toll fraud): tokens, dial plan, limits */
 	re_snprintf(ip, sizeof(ip), "%j", sg_webrtc_client_peer(cli));
@@ -593,38 +774,43 @@ int sg_call_alloc(struct sg_call **cp, struct sg_app *app,
 	return err;
 }
 
-/* switch {rep} on a hub call: the hub puts that rep's camera and
- * microphone on the call (INFO, the showroom contract) */
+/* switch {rep}: another rep for an answered rep call, through the
+ * router (the rep must be free). rep "next" or "any" (when no rep has
+ * that id): any other free rep. */
 static void call_switch(struct sg_call *call, const char *rep)
 {
-	const struct sg_conf *conf = sg_app_conf(call->app);
-	const struct sg_rep_conf *to = NULL;
-	char body[SG_REP_ID_MAX + 16];
-	size_t i;
+	struct sg_router *r = sg_app_router(call->app);
+	enum sg_rep_state state;
+	char msg[128];
+	int err;
 
-	for (i = 0; call->adm.store && i < conf->repc; i++)
-		if (!strcmp(conf->reps[i].store,
-			    sg_store_id(call->adm.store)) &&
-		    !strcmp(conf->reps[i].id, rep))
-			to = &conf->reps[i];
-	if (!to) {
-		sg_webrtc_client_error(call->cli, call->callid,
-				       SG_ERR_BAD_FIELD,
-				       "switch: no such rep");
-		return;
-	}
-	re_snprintf(body, sizeof(body), "{\"rep\":\"%s\"}", rep);
-	if (!call->sip || !call->hub ||
-	    sg_sipcall_info(call->sip, "application/vnd.storegw.switch+json",
-			    body)) {
+	if (!call->route || !call->rep_answered || !call->sip) {
 		sg_webrtc_client_error(call->cli, call->callid,
 				       SG_ERR_NOT_SUPPORTED,
-				       "switch needs an answered hub call");
+				       "switch needs a call answered by a rep");
 		return;
 	}
-	SG_INFO(SG_SUB_API, call->id, "switch to rep %s", rep);
-	call->rep = to;
-	served_by(call, rep);
+	if (call->swroute) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_NOT_SUPPORTED,
+				       "switch: one is under way");
+		return;
+	}
+	if ((!strcmp(rep, "next") || !strcmp(rep, "any")) &&
+	    sg_router_rep_state(r, call->rep->store, rep, &state) == ENOENT)
+		rep = NULL;
+	call->sw_refused = false;
+	err = sg_route_switch_alloc(&call->swroute, call->route, rep, call->id,
+				    route_h, call, msg, sizeof(msg));
+	if (err) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       err == ENOENT ? SG_ERR_BAD_FIELD :
+				       SG_ERR_NOT_SUPPORTED, "switch: %s",
+				       msg);
+		return;
+	}
+	SG_INFO(SG_SUB_API, call->id, "switch from rep %s to %s asked",
+		call->rep->id, rep ? rep : "any other");
 }
 
 void sg_call_handle(struct sg_call *call, const char *type,

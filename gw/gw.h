@@ -119,6 +119,9 @@ struct sg_hublegs;
 struct sg_showroom *sg_app_showroom(struct sg_app *app);
 /** The hub legs over the showroom (NULL without a showroom). */
 struct sg_hublegs *sg_app_hublegs(struct sg_app *app);
+struct sg_router;
+/** The rep router (gw/router.h): availability, queues. */
+struct sg_router *sg_app_router(struct sg_app *app);
 /** The orders service (gw/orders.c). */
 struct sg_orders *sg_app_orders(struct sg_app *app);
 /** A fresh call_ref for sip/ (never 0). */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <re.h>
 #include "gw/gw.h"
+#include "gw/router.h"
 #include "gw/showroom.h"
 
 /* glibc's malloc counts the heap; under AddressSanitizer its own
@@ -214,6 +215,7 @@ static int print_metrics(struct re_printf *pf, struct sg_app *app)
 #undef G
 #undef C
 	return err | print_stores(pf, app) |
+		sg_router_metrics(pf, sg_app_router(app)) |
 		sg_orders_metrics(pf, sg_app_orders(app));
 }
 
@@ -228,6 +230,99 @@ static int print_calls(struct re_printf *pf, struct sg_app *app)
 	return err | re_hprintf(pf, "]}\n");
 }
 
+/* GET /api/v1/admin/reps: the registrar's entry of each rep
+ * (gw/showroom.c) with the router's state and idle time added; without
+ * a showroom (reps reached by phone only) the router's list. */
+static int print_reps(struct re_printf *pf, struct sg_app *app)
+{
+	struct sg_router *r = sg_app_router(app);
+	const struct odict_entry *reps;
+	struct odict *od = NULL;
+	char *text = NULL;
+	struct le *le;
+	int err;
+
+	if (!sg_app_showroom(app))
+		return re_hprintf(pf, "{\"reps\":%H}\n", sg_router_reps_json,
+				  r);
+	err = re_sdprintf(&text, "{\"reps\":%H}", sg_showroom_reps_json,
+			  sg_app_showroom(app));
+	if (!err)
+		err = json_decode_odict(&od, 8, text, strlen(text), 4);
+	if (err)
+		goto out;
+	reps = odict_get_type(od, ODICT_ARRAY, "reps");
+	for (le = reps ? reps->u.odict->lst.head : NULL; le && !err;
+	     le = le->next) {
+		const struct odict_entry *e = le->data;
+		const char *store, *id;
+		enum sg_rep_state state;
+		uint64_t idle = 0;
+
+		if (e->type != ODICT_OBJECT)
+			continue;
+		store = odict_string(e->u.odict, "store");
+		id = odict_string(e->u.odict, "id");
+		if (sg_router_rep_state(r, store, id, &state) ||
+		    sg_router_rep_idle(r, store, id, &idle))
+			continue;
+		err = odict_entry_add(e->u.odict, "state", ODICT_STRING,
+				      sg_rep_state_name(state));
+		err |= odict_entry_add(e->u.odict, "idle_s", ODICT_INT,
+				       (int64_t)idle);
+	}
+	if (!err)
+		err = re_hprintf(pf, "%H\n", json_encode_odict, od);
+ out:
+	mem_deref(od);
+	mem_deref(text);
+	return err;
+}
+
+/* POST /api/v1/admin/reps/<store>/<id>/away | available */
+static void rep_post(struct sg_app *app, struct http_conn *conn,
+		     const struct http_msg *msg)
+{
+	struct pl store, id, action;
+	char s[SG_STORE_ID_MAX], i[SG_REP_ID_MAX];
+	enum sg_rep_state state;
+	bool away;
+	int err;
+
+	if (re_regex(msg->path.p, msg->path.l,
+		     "/api/v1/admin/reps/[^/]+/[^/]+/[a-z]+", &store, &id,
+		     &action) ||
+	    store.p != msg->path.p + 19 ||
+	    store.l >= sizeof(s) || id.l >= sizeof(i) ||
+	    store.p + store.l + 1 + id.l + 1 + action.l !=
+	    msg->path.p + msg->path.l) {
+		http_ereply(conn, 404, "Not Found");
+		return;
+	}
+	if (!pl_strcmp(&action, "away"))
+		away = true;
+	else if (!pl_strcmp(&action, "available"))
+		away = false;
+	else {
+		http_ereply(conn, 404, "Not Found");
+		return;
+	}
+	pl_strcpy(&store, s, sizeof(s));
+	pl_strcpy(&id, i, sizeof(i));
+	err = sg_router_set_away(sg_app_router(app), s, i, away);
+	if (!err)
+		err = sg_router_rep_state(sg_app_router(app), s, i, &state);
+	if (err) {
+		http_ereply(conn, 404, "Not Found");
+		return;
+	}
+	SG_INFO(SG_SUB_API, NULL, "admin: rep %s@%s %s", i, s,
+		away ? "away" : "available");
+	http_creply(conn, 200, "OK", "application/json",
+		    "{\"store\":\"%H\",\"id\":\"%H\",\"state\":\"%s\"}\n",
+		    utf8_encode, s, utf8_encode, i, sg_rep_state_name(state));
+}
+
 bool sg_metrics_http(struct sg_app *app, struct http_conn *conn,
 		     const struct http_msg *msg)
 {
@@ -240,6 +335,11 @@ bool sg_metrics_http(struct sg_app *app, struct http_conn *conn,
 
 	if (!allowed(sg_app_conf(app), http_conn_peer(conn))) {
 		http_ereply(conn, 403, "Forbidden");
+		return true;
+	}
+	if (admin && !pl_strcmp(&msg->met, "POST") && msg->path.l > 19 &&
+	    !memcmp(msg->path.p, "/api/v1/admin/reps/", 19)) {
+		rep_post(app, conn, msg);
 		return true;
 	}
 	if (pl_strcmp(&msg->met, "GET")) {
@@ -257,9 +357,8 @@ bool sg_metrics_http(struct sg_app *app, struct http_conn *conn,
 		http_creply(conn, 200, "OK", "application/json", "%H",
 			    print_stores_json, app);
 	else if (!pl_strcmp(&msg->path, "/api/v1/admin/reps"))
-		http_creply(conn, 200, "OK", "application/json",
-			    "{\"reps\":%H}\n", sg_showroom_reps_json,
-			    sg_app_showroom(app));
+		http_creply(conn, 200, "OK", "application/json", "%H",
+			    print_reps, app);
 	else if (!pl_strcmp(&msg->path, "/api/v1/admin/orders"))
 		sg_orders_admin_http(sg_app_orders(app), conn, msg);
 	else

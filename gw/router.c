@@ -467,6 +467,27 @@ int sg_router_rep_state(const struct sg_router *r, const char *store,
 	return 0;
 }
 
+static uint64_t idle_s(const struct sg_router *r, const struct rep *p)
+{
+	uint64_t t = now(r);
+
+	return p->holder || t < p->idle_since ? 0 : (t - p->idle_since) / 1000;
+}
+
+int sg_router_rep_idle(const struct sg_router *r, const char *store,
+		       const char *rep, uint64_t *idle)
+{
+	const struct rep *p;
+
+	if (!r || !idle)
+		return EINVAL;
+	p = rep_get(r, store, rep);
+	if (!p)
+		return ENOENT;
+	*idle = idle_s(r, p);
+	return 0;
+}
+
 static uint64_t queued_now(const struct rstore *st)
 {
 	struct le *le;
@@ -546,13 +567,11 @@ int sg_router_metrics(struct re_printf *pf, const struct sg_router *r)
 
 int sg_router_reps_json(struct re_printf *pf, const struct sg_router *r)
 {
-	uint64_t t;
 	size_t i, k, n = 0;
 	int err;
 
 	if (!r)
 		return EINVAL;
-	t = now(r);
 	err = re_hprintf(pf, "[");
 	for (i = 0; i < r->repc && !err; i++) {
 		const struct rep *p = &r->reps[i];
@@ -569,9 +588,7 @@ int sg_router_reps_json(struct re_printf *pf, const struct sg_router *r)
 					 utf8_encode, p->c.skills[k]);
 		err |= re_hprintf(pf, "],\"state\":\"%s\",\"idle_s\":%llu,"
 				  "\"registered\":%s}", sg_rep_state_name(s),
-				  (unsigned long long)(s == SG_REP_BUSY ||
-					t < p->idle_since ? 0 :
-					(t - p->idle_since) / 1000),
+				  (unsigned long long)idle_s(r, p),
 				  p->registered ? "true" : "false");
 	}
 	err |= re_hprintf(pf, "]");
@@ -694,6 +711,14 @@ static void wait_h(void *arg)
 	}
 }
 
+static bool offline(const struct sg_router *r, const struct rstore *st,
+		    const char *id)
+{
+	int i = rep_find(r, st, id);
+
+	return i < 0 || !r->reps[i].online;
+}
+
 static void dispatch(struct sg_router *r)
 {
 	size_t i;
@@ -734,6 +759,16 @@ static void dispatch(struct sg_router *r)
 			if (rt->noqueue || rt->expired) {
 				if (rt->expired)
 					st->st.timed_out++;
+				finish(rt);
+				continue;
+			}
+			/* rep:<id> waits for a busy or away rep, not for one
+			 * who is offline (or no longer configured) */
+			if (!rt->t.any && offline(r, st, rt->t.rep)) {
+				SG_INFO(SG_SUB_MAIN, rt->logid, "router: rep "
+					"%s@%s offline: no-rep", rt->t.rep,
+					st->id);
+				st->st.refused++;
 				finish(rt);
 				continue;
 			}

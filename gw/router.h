@@ -20,8 +20,9 @@
  *                           ring_timeout_s: drop that leg; the next OFFER
  *                           (next contact, next rep) or QUEUED follows
  *   SG_ROUTE_QUEUED         waiting, sg_route_position() changed (1 = next)
- *   SG_ROUTE_NOREP          no rep (queue full, maximum wait, switch with no
- *                           other rep): the route is finished; reason "no-rep"
+ *   SG_ROUTE_NOREP          no rep (queue full, maximum wait, rep:<id> whose
+ *                           rep is offline, switch with no other rep free):
+ *                           the route is finished; reason "no-rep"
  *
  * The ring timeout is the router's timer: it starts with each OFFER and
  * stops at sg_route_answered/sg_route_failed, so a caller only has to hang
@@ -102,6 +103,11 @@ const char *sg_rep_state_name(enum sg_rep_state s);
 /** A rep's state (busy before away before offline). ENOENT: unknown. */
 int sg_router_rep_state(const struct sg_router *r, const char *store,
 			const char *rep, enum sg_rep_state *state);
+
+/** Seconds since the rep's last call ended or it came online (0 while
+ *  busy). ENOENT: unknown. */
+int sg_router_rep_idle(const struct sg_router *r, const char *store,
+		       const char *rep, uint64_t *idle_s);
 
 struct sg_router_stats {
 	uint64_t queued;          /**< waiting now (told a position)       */

@@ -431,12 +431,29 @@ static int test_unregistered(void)
 	CHECK_EQ(f.rec[1].last, SG_ROUTE_OFFER);
 	CHECK_STREQ(f.rec[1].rep, "b");
 	CHECK_EQ(f.rec[1].contact, 1);
+	/* rep:a while a is offline: no-rep at once, not a wait */
+	CHECK(!req(&f, 3, "rep:a", true));
+	loop(5);
+	CHECK_STREQ(f.rec[3].trail, "N ");
 	/* a registers: available, its hub offered */
 	CHECK(!sg_router_set_registered(f.r, "s1", "a", true));
 	CHECK(!req(&f, 2, "rep:any", true));
 	loop(5);
 	CHECK_STREQ(f.rec[2].rep, "a");
 	CHECK_EQ(f.rec[2].contact, 0);
+	/* rep:c waits for busy c; c's hub goes away: no-rep */
+	CHECK(!req(&f, 4, "rep:c", true));
+	loop(5);
+	CHECK_STREQ(f.rec[4].trail, "Q1 ");
+	CHECK(!sg_router_set_registered(f.r, "s1", "c", false));
+	loop(5);
+	CHECK_STREQ(f.rec[4].trail, "Q1 N ");
+	{
+		struct sg_router_stats st;
+
+		CHECK(!sg_router_stats(f.r, "s1", &st));
+		CHECK_EQ(st.refused, 2);
+	}
  out:
 	fix_close(&f);
 	return err;

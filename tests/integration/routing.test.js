@@ -1,0 +1,246 @@
+// Rep routing (issue 5): the gateway's router picks a rep for rep:any,
+// queues shoppers when every rep is busy, skips reps who are away or not
+// registered, and falls through from a rep's hub contact that does not
+// answer to the rep's mobile. Reps are real SIP endpoints (baresip)
+// registered with the gateway's showroom; the mobile is baresip behind
+// Kamailio (the IMS core), reached through the store's IMS identity.
+'use strict';
+const lib = require('./lib');
+const { stopGateway, newPage, assert, waitFor, freePort, sleep } = lib;
+const { baresip, stop, token, startKamailio, stopKamailio } = require('./peers');
+
+const SECRET = 'store1-signing-secret-0123456789abcdef012345';
+const tok = () => token({ iss: 'store1', dest: ['rep'] }, SECRET);
+
+// storegw with a showroom and the reps given (contacts default ['hub']);
+// k: Kamailio for the store's IMS identity (tel: contacts).
+async function routingGateway(name, reps, { k, showroom = {} } = {}) {
+  const sport = await freePort();
+  const pmin = 36000 + (process.pid % 100) * 40;
+  const store = { id: 'store1', secret: SECRET };
+  const sip = { media_addr: '127.0.0.1', rtp_port_min: pmin, rtp_port_max: pmin + 39 };
+  if (k) {
+    Object.assign(sip, { enabled: true, bind: `127.0.0.1:${await freePort()}`,
+      pcscf: [k.uri], invite_timeout_s: 30 });
+    Object.assign(store, { ims_impu: 'sip:store1@ims.test', ims_impi: 'store1@ims.test',
+      ims_password: 'store1pw', country_code: '49', allow: ['+4930*'] });
+  }
+  const gw = await lib.startGateway(name, {
+    sip,
+    showroom: { listen: `127.0.0.1:${sport}`, min_expires: 10, ring_timeout_s: 15,
+      queue_max_wait_s: 60, queue_max: 5, ...showroom },
+    stores: [store],
+    reps: reps.map((r) => ({ store: 'store1', name: r.id.toUpperCase(),
+      password: `${r.id}pw`, contacts: ['hub'], ...r })),
+  });
+  gw.sport = sport;
+  if (k) {
+    await waitFor(() => /IMS registration OK/i.test(gw.log()), 10000,
+      `the store's IMS registration:\n${gw.log()}`);
+  }
+  return gw;
+}
+
+// baresip registered as rep id with the gateway's showroom (TCP)
+function hubRep(gw, id, opts = {}) {
+  return baresip(`rep-${id}`, { uri: `sip:127.0.0.1:${gw.sport};transport=tcp` }, id,
+    `${id}pw`, { domain: 'store1', regint: 60, video: '', ...opts });
+}
+
+async function reps(gw) {
+  const { text } = await lib.httpGet(`${gw.url}/api/v1/admin/reps`);
+  return JSON.parse(text).reps;
+}
+const repOf = async (gw, id) => (await reps(gw)).find((r) => r.id === id);
+
+async function calls(gw) {
+  return JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/calls`)).text).calls;
+}
+
+async function adminPost(gw, path) {
+  const res = await fetch(`${gw.url}/api/v1/admin/${path}`, { method: 'POST' });
+  return { status: res.status, body: await res.text() };
+}
+
+// a per-store series of /metrics
+async function series(gw, name) {
+  const { text } = await lib.httpGet(`${gw.url}/metrics`);
+  const m = new RegExp(`^storegw_${name}\\{store="store1"\\} (\\d+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : -1;
+}
+
+// A shopper: a page of its own, one audio call to `to`, not awaited (a
+// queued call gets its answer later). Returns the page handle.
+async function shopper(gw, id, to = 'rep:any') {
+  const pg = await newPage(gw);
+  await pg.page.evaluate(async ([ws, cid, dest, t]) => {
+    window.c = await sg.open(ws);
+    window.callp = sg.callWith(window.c, cid, dest, { token: t, video: false })
+      .then(() => 'answered', (e) => `failed: ${e.message}`);
+  }, [gw.ws, id, to, tok()]);
+  pg.id = id;
+  pg.next = (type, ms = 15000) => pg.page.evaluate(([cid, ty, t]) =>
+    sg.next(window.c, (m) => m.call === cid && (m.type === ty || m.type === 'hangup' ||
+      m.type === 'error'), t), [id, type, ms]);
+  pg.audio = () => pg.page.evaluate((cid) => sg.stats(cid), id)
+    .then((s) => s.audio.packetsReceived);
+  pg.hangup = () => pg.page.evaluate((cid) => sg.hangup(window.c, cid), id);
+  return pg;
+}
+
+async function connected(pg) {
+  const m = await pg.next('connected');
+  assert(m.type === 'connected', `${pg.id} connected (${JSON.stringify(m)})`);
+  await waitFor(async () => (await pg.audio()) > 50, 10000, `${pg.id}: audio from the rep`);
+}
+
+// ms between the first log lines matching a and b
+function logGap(gw, a, b) {
+  const at = (re) => {
+    const l = gw.log().split('\n').find((x) => re.test(x));
+    return l ? Date.parse(l.split(' ')[0]) : NaN;
+  };
+  return at(b) - at(a);
+}
+
+// Four shoppers, three reps: the fourth waits at position 1 and is
+// connected when a call ends.
+async function queue() {
+  let gw; const r = []; const s = [];
+  try {
+    gw = await routingGateway('routing-queue', [{ id: 'alice' }, { id: 'bob' }, { id: 'carol' }]);
+    for (const id of ['alice', 'bob', 'carol']) r.push(await hubRep(gw, id));
+    await waitFor(async () => (await reps(gw)).every((x) => x.state === 'available'), 5000,
+      'three reps available');
+
+    for (let i = 1; i <= 3; i++) {
+      s.push(await shopper(gw, `s${i}`));
+      await connected(s[i - 1]);
+    }
+    const busy = await reps(gw);
+    assert(busy.every((x) => x.state === 'busy'), `all reps busy (${JSON.stringify(busy)})`);
+    const served = (await calls(gw)).map((x) => x.rep).sort();
+    assert(JSON.stringify(served) === '["alice","bob","carol"]',
+      `one shopper per rep (${served})`);
+
+    s.push(await shopper(gw, 's4'));
+    const q = await s[3].next('queued');
+    assert(q.type === 'queued' && q.position === 1, `s4 queued at position 1 (${JSON.stringify(q)})`);
+    assert(await series(gw, 'router_queued') === 1, 'one shopper queued in /metrics');
+    await sleep(1000);
+    assert(await s[3].page.evaluate(() => window.c.msgs.filter((m) => m.type === 'answer').length) === 0,
+      'no answer while queued');
+
+    // the second call ends: its rep serves the fourth shopper
+    const before = (await calls(gw)).map((x) => x.rep).filter(Boolean);
+    const t0 = Date.now();
+    await s[1].hangup();
+    await connected(s[3]);
+    console.log(`    s4 connected ${Date.now() - t0} ms after a call ended`);
+    const now = await calls(gw);
+    assert(now.length === 3 && await series(gw, 'router_queued') === 0,
+      `three calls, none queued (${JSON.stringify(now)})`);
+    assert(JSON.stringify(now.map((x) => x.rep).sort()) === JSON.stringify(before.sort()),
+      `the freed rep took the fourth shopper (${before} -> ${now.map((x) => x.rep)})`);
+    assert(await series(gw, 'router_served_total') === 4, 'four served');
+  } finally {
+    for (const p of s) await p.close().catch(() => {});
+    if (gw) await stopGateway(gw);
+    for (const p of r) { p.ctrl.close(); await stop(p); }
+  }
+}
+
+// rep:any skips an away rep and a rep whose hub is not registered; the
+// admin API sets away/available; a rep:<id> for an away rep waits.
+async function skip() {
+  let gw; const r = []; const s = [];
+  try {
+    gw = await routingGateway('routing-skip', [{ id: 'alice' }, { id: 'bob' }, { id: 'carol' }]);
+    // alice registered first: the longest idle; bob never registers
+    r.push(await hubRep(gw, 'alice'));
+    await waitFor(async () => (await repOf(gw, 'alice')).registered, 5000, 'alice registered');
+    await sleep(1100);
+    r.push(await hubRep(gw, 'carol'));
+    await waitFor(async () => (await repOf(gw, 'carol')).registered, 5000, 'carol registered');
+    const b = await repOf(gw, 'bob');
+    assert(!b.registered && b.state === 'offline', `bob offline (${JSON.stringify(b)})`);
+    const a = await repOf(gw, 'alice');
+    assert(a.state === 'available' && a.idle_s >= 1, `alice idle (${JSON.stringify(a)})`);
+
+    let res = await adminPost(gw, 'reps/store1/alice/away');
+    assert(res.status === 200, `away: 200 (${res.status} ${res.body})`);
+    assert((await repOf(gw, 'alice')).state === 'away', 'alice away');
+    res = await adminPost(gw, 'reps/store1/zed/away');
+    assert(res.status === 404, `unknown rep: 404 (${res.status})`);
+
+    s.push(await shopper(gw, 's1'));
+    await connected(s[0]);
+    let c = await calls(gw);
+    assert(c[0].rep === 'carol', `away alice and offline bob skipped: carol (${JSON.stringify(c)})`);
+    const inv = r[0].lines().filter((l) => /Incoming call/i.test(l)).length;
+    assert(inv === 0, 'nothing reached away alice');
+
+    // rep:alice waits while she is away; served when she is back
+    s.push(await shopper(gw, 's2', 'rep:alice'));
+    const q = await s[1].next('queued');
+    assert(q.type === 'queued' && q.position === 1, `rep:alice queued (${JSON.stringify(q)})`);
+    res = await adminPost(gw, 'reps/store1/alice/available');
+    assert(res.status === 200, `available: 200 (${res.status})`);
+    await connected(s[1]);
+    c = await calls(gw);
+    assert(c.some((x) => x.rep === 'alice'), `alice serves rep:alice (${JSON.stringify(c)})`);
+
+    // every rep busy or offline: the next shopper waits
+    s.push(await shopper(gw, 's3'));
+    const q3 = await s[2].next('queued');
+    assert(q3.type === 'queued' && q3.position === 1, `s3 queued (${JSON.stringify(q3)})`);
+    // bob registers: he serves s3
+    r.push(await hubRep(gw, 'bob'));
+    await connected(s[2]);
+    c = await calls(gw);
+    assert(c.some((x) => x.rep === 'bob'), `bob, once registered, serves s3 (${JSON.stringify(c)})`);
+  } finally {
+    for (const p of s) await p.close().catch(() => {});
+    if (gw) await stopGateway(gw);
+    for (const p of r) { p.ctrl.close(); await stop(p); }
+  }
+}
+
+// dave's hub endpoint rings without answering: after the ring timeout the
+// gateway cancels it and calls dave's mobile through the IMS core.
+async function fallthrough() {
+  let k; let gw; let hub; let mobile; let s;
+  try {
+    k = await startKamailio('routing-kamailio');
+    mobile = await baresip('dave-mobile', k, '+4930123', 'telpw', { video: '' });
+    gw = await routingGateway('routing-fall', [{ id: 'dave', contacts: ['hub', 'tel:+4930123'] }],
+      { k, showroom: { ring_timeout_s: 2 } });
+    hub = await hubRep(gw, 'dave', { answer: 'manual' });
+    await waitFor(async () => (await repOf(gw, 'dave')).registered, 5000, 'dave registered');
+
+    s = await shopper(gw, 's1', 'rep:dave');
+    await hub.wait(/Incoming call|ringing/i, 5000, 'the hub endpoint rings');
+    await connected(s);
+    const ring = logGap(gw, /trying rep dave at hub/, /trying rep dave at tel:\+4930123/);
+    const dt = logGap(gw, /trying rep dave at hub/, /rep dave answered/);
+    console.log(`    hub rang ${ring} ms, mobile answered ${dt} ms after the first INVITE ` +
+      '(ring timeout 2 s)');
+    assert(ring >= 1990 && ring < 3000, `the mobile after the ring timeout (${ring} ms)`);
+    await hub.wait(/CANCEL|cancel|closed/i, 3000, 'the hub endpoint cancelled');
+    await mobile.wait(/Call established|established/i, 3000, 'the mobile answered');
+    assert(await series(gw, 'router_ring_timeouts_total') === 1, 'one ring timeout counted');
+    const c = await calls(gw);
+    assert(c.length === 1 && c[0].rep === 'dave', `dave serves (${JSON.stringify(c)})`);
+  } finally {
+    if (s) await s.close().catch(() => {});
+    if (gw) await stopGateway(gw);
+    for (const p of [hub, mobile]) if (p) { p.ctrl.close(); await stop(p); }
+    if (k) await stopKamailio(k);
+  }
+}
+
+module.exports = [
+  { name: 'queue', fn: queue, timeout: 120000 },
+  { name: 'skip', fn: skip, timeout: 120000 },
+  { name: 'fallthrough', fn: fallthrough, timeout: 120000 },
+];
