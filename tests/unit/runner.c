@@ -47,6 +47,7 @@ static const struct {
 	{"hub",   sg_tests_hub},
 	{"hubd",  sg_tests_hubd},
 	{"router", sg_tests_router},
+	{"showroom", sg_tests_showroom},
 	{"amix",  sg_tests_amix},
 };
 

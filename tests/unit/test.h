@@ -77,6 +77,7 @@ extern const struct sg_test sg_tests_demo[];
 extern const struct sg_test sg_tests_hub[];
 extern const struct sg_test sg_tests_hubd[];
 extern const struct sg_test sg_tests_router[];
+extern const struct sg_test sg_tests_showroom[];
 extern const struct sg_test sg_tests_amix[];
 
 #endif
