@@ -147,6 +147,15 @@ async function refusedAndUdp() {
     assert(!/not-the-password|alicepw/.test(gw.log()), 'no password in the log');
     bad.ctrl.close(); await stop(bad); bad = null;
 
+    // RFC 5626 4.4.1: a double-CRLF ping over TCP gets a CRLF pong
+    const pong = await new Promise((resolve, reject) => {
+      const sock = require('net').connect(gw.sport, '127.0.0.1', () => sock.write('\r\n\r\n'));
+      const t = setTimeout(() => { sock.destroy(); resolve(null); }, 2000);
+      sock.on('data', (d) => { clearTimeout(t); sock.destroy(); resolve(d.toString()); });
+      sock.on('error', reject);
+    });
+    assert(pong === '\r\n', `CRLF pong (${JSON.stringify(pong)})`);
+
     // UDP: no connection to watch; the binding lasts until it expires
     udp = await rep('udp', gw, 'bob', 'bobpw', 'udp', { regint: 10 });
     await waitFor(async () => (await regOf(gw, 'bob')).registered, 5000, 'bob registered (UDP)');
