@@ -106,6 +106,25 @@ static int set_sources(struct sg_hubd_call *c, struct sg_hubd_ep *ep)
 
 /* ---- SDP ---------------------------------------------------------- */
 
+/* The highest mode of an RFC 4867 mode-set ("0,2,5,7"); -1 if none. */
+static int amr_top_mode(const char *set)
+{
+	int top = -1, m = -1;
+
+	for (; ; ++set) {
+		if (*set >= '0' && *set <= '9') {
+			m = (m < 0 ? 0 : m > 99 ? 99 : m * 10) + (*set - '0');
+			continue;
+		}
+		if (m >= 0 && m <= 8 && m > top)
+			top = m;
+		m = -1;
+		if (!*set)
+			break;
+	}
+	return top;
+}
+
 /* The first format of the offer we can send (RFC 3264 6.1: the answer
  * keeps the offer's order; we send one). */
 static const struct sg_sdp_fmt *pick(const struct sg_sdp_media *m,
@@ -133,6 +152,9 @@ static const struct sg_sdp_fmt *pick(const struct sg_sdp_media *m,
 			oc->amr_octet_align =
 				!sg_sdp_fmtp_param(f, "octet-align", v,
 						   sizeof(v)) && !strcmp(v, "1");
+			/* RFC 4867 8.1: send only modes of the mode-set */
+			if (!sg_sdp_fmtp_param(f, "mode-set", v, sizeof(v)))
+				oc->amr_mode = amr_top_mode(v);
 		}
 		else if (!strcmp(m->type, "video")) {
 			oc->kind = SG_HUB_SRC_VIDEO;

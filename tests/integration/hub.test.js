@@ -155,7 +155,7 @@ function toTagOf(m) { return /;tag=([^;>\s]+)/.exec(m.hdr.to[0])[1]; }
 // synthetic camera and tone; baresip counts what it received.
 // transport 'tcp': the reps register over TCP (Kamailio relays the call
 // over it) and send RFC 5626 CRLF keep-alives every 5 s.
-async function baresipCall(transport = 'udp') {
+async function baresipCall(transport = 'udp', codecs = {}) {
   const k = await startKamailio(`kam-hub-${transport}`, transport === 'tcp' ? ['WITH_TCP'] : []);
   let hub; let phone;
   try {
@@ -167,8 +167,9 @@ async function baresipCall(transport = 'udp') {
     assert(!dave.registered && dave.video === 'failed', `dave (no camera) stays unregistered (${JSON.stringify(dave)})`);
 
     // Opus over UDP, PCMU over TCP: the hub answers the offer's first
-    const audio = transport === 'tcp' ? 'PCMU/8000/1' : 'opus/48000/2';
-    phone = await baresip('hub-phone', k, '+4930123', 'telpw', { audio, video: 'VP8' });
+    const audio = codecs.audio || (transport === 'tcp' ? 'PCMU/8000/1' : 'opus/48000/2');
+    const video = codecs.video || 'VP8';
+    phone = await baresip('hub-phone', k, '+4930123', 'telpw', { audio, video });
     phone.ctrl.command('dial', 'sip:alice@store1');
     await waitFor(async () => {
       st = await hub.status();
@@ -179,7 +180,8 @@ async function baresipCall(transport = 'udp') {
     st = await hub.status();
     const c = st.calls[0];
     console.log(`    hub call: ${JSON.stringify(c)}`);
-    assert(c.audio.codec.toLowerCase() === audio.split('/')[0].toLowerCase(), `audio codec ${c.audio.codec}`);
+    assert(c.audio.codec.toLowerCase() === audio.split('/')[0].toLowerCase() &&
+      c.video.codec.toLowerCase() === video.toLowerCase(), `codecs ${c.audio.codec} ${c.video.codec}`);
     assert(c.rep === 'alice' && c.video.pkts > p1 && c.audio.pkts > 100,
       `video and audio packets rising (${p1} -> ${c.video.pkts})`);
     assert(c.rx_pkts > 50, `the hub counts baresip's RTP (${c.rx_pkts})`);
@@ -194,7 +196,7 @@ async function baresipCall(transport = 'udp') {
     assert(Number(a[2]) > 150, 'audio reached baresip');
     assert(v && Number(v[2]) > 50 && Number(v[4]) === 0, 'video reached baresip without errors');
     // baresip's decoder reports the size of the first picture it decoded
-    assert(/video: receiving with resolution 320 x 240/.test(phone.out), 'baresip decoded 320x240 VP8');
+    assert(/video: receiving with resolution 320 x 240/.test(phone.out), `baresip decoded 320x240 ${video}`);
     await waitFor(async () => (await hub.status()).calls.length === 0, 5000, 'call freed at the hub');
     await waitFor(async () => (await hub.status()).matrix.outputs === 0, 5000, 'outputs freed');
     if (transport === 'tcp') {
@@ -383,5 +385,7 @@ module.exports = [
   { name: 'config', timeout: 15000, fn: config },
   { name: 'baresip_call', timeout: 60000, fn: () => baresipCall('udp') },
   { name: 'baresip_call_tcp', timeout: 60000, fn: () => baresipCall('tcp') },
+  { name: 'baresip_amrwb_h264', timeout: 60000,
+    fn: () => baresipCall('udp', { audio: 'AMR-WB/16000/1', video: 'H264' }) },
   { name: 'switch_sigterm', timeout: 60000, fn: switchAndShutdown },
 ];
