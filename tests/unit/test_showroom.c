@@ -218,7 +218,46 @@ static int test_register_flow(void)
 	return rc;
 }
 
+/* SIGHUP: a rep kept with the same password keeps its bindings; a new
+ * password or a rep removed drops them (and says so) */
+static int reload(struct harness *h)
+{
+	struct sg_rep_conf reps[1];
+
+	TEST_EQ(with_auth(h, "alice", "alicepw",
+			  "Contact: <sip:a@127.0.0.1:5080>\r\n"), 200);
+	TEST_EQ(with_auth(h, "bob", "bobpw",
+			  "Contact: <sip:b@127.0.0.1:5080>\r\n"), 200);
+	TEST_EQ(h->changes, 2);
+	memset(reps, 0, sizeof(reps));
+	strcpy(reps[0].store, "store1");
+	strcpy(reps[0].id, "alice");
+	strcpy(reps[0].password, "alicepw");
+	TEST_EQ(sg_showroom_set_reps(h->sr, reps, 1), 0);
+	TEST_ASSERT(sg_showroom_registered(h->sr, "store1", "alice"));
+	TEST_ASSERT(!sg_showroom_registered(h->sr, "store1", "bob"));
+	TEST_EQ(h->changes, 3);                   /* bob went */
+	strcpy(reps[0].password, "new-pw");
+	TEST_EQ(sg_showroom_set_reps(h->sr, reps, 1), 0);
+	TEST_ASSERT(!sg_showroom_registered(h->sr, "store1", "alice"));
+	TEST_EQ(h->changes, 4);
+	TEST_ASSERT(!h->last_registered);
+	return 0;
+}
+
+static int test_reload(void)
+{
+	struct harness h;
+	int rc = setup(&h);
+
+	if (!rc)
+		rc = reload(&h);
+	teardown(&h);
+	return rc;
+}
+
 const struct sg_test sg_tests_showroom[] = {
 	{"register_flow", test_register_flow},
+	{"reload", test_reload},
 	{NULL, NULL},
 };
