@@ -232,6 +232,10 @@ static void put_fmt(struct out *o, const struct sg_sdp_fmt *f, bool video)
 		if (!strcmp(f->fb[k], "nack") || !strcmp(f->fb[k], "nack pli")
 		    || !strcmp(f->fb[k], "ccm fir"))
 			put(o, "a=rtcp-fb:%u %s\r\n", f->pt, f->fb[k]);
+	/* RFC 5104 7.1: TMMBR on every video stream (TS 26.114 10.3 rate
+	 * adaptation): the leg answers TMMBN; the cap is for our encoder
+	 * (sg_xcode_tmmbr) or, relayed, for the browser as REMB */
+	put(o, "a=rtcp-fb:%u ccm tmmbr\r\n", f->pt);
 }
 
 /* SDES suites by tag - 1 (RFC 4568 6.2): the one every SBC and phone has

@@ -23,6 +23,14 @@ struct adir {
 	uint64_t dtmf_regen;
 };
 
+enum {
+	VIDEO_BPS = 600000,             /**< our video encoders' target    */
+	VIDEO_MIN_BPS = 10000,          /**< the least a TMMBR can set     */
+	AUDIO_MIN_BPS = 6000,
+	VIDEO_PKT_PAYLOAD = 1188,       /**< vtx's default MTU - RTP header */
+	VIDEO_FPS = 30,
+};
+
 struct sg_xcode {
 	bool video;
 	struct sg_xcode_params p;
@@ -30,6 +38,7 @@ struct sg_xcode {
 	char bname[32], pname[32];
 	struct adir a[2];               /**< [0] to phone, [1] to browser */
 	struct sg_vtx *v[2];            /**< [0] to phone, [1] to browser */
+	uint64_t tmmbr_bps[2];          /**< last TMMBR cap, same order   */
 	struct tmr tmr;                 /**< atx playout deadlines        */
 };
 
@@ -218,8 +227,8 @@ static int vdir_alloc(struct sg_xcode *x, int i)
 	struct sg_vtx_params vp = {
 		.in_codec = vcodec(in),
 		.out_codec = vcodec(out),
-		.max_width = 640, .max_height = 480, .max_fps = 30,
-		.bitrate = 600000,
+		.max_width = 640, .max_height = 480, .max_fps = VIDEO_FPS,
+		.bitrate = VIDEO_BPS,
 		.out_pt = out->pt,
 	};
 
@@ -352,6 +361,38 @@ void sg_xcode_browser_bitrate(struct sg_xcode *x, uint32_t bps)
 		(void)sg_atx_set_bitrate(x->a[1].atx, bps);
 }
 
+/* RFC 5104 3.5.4.1: MxTBR counts the requester's measured overhead in
+ * every packet, so the encoder gets what is left at our packet rate (a
+ * video frame per 1/fps plus one packet per full payload; one audio
+ * packet per ptime). A cap only: never above our own target. */
+void sg_xcode_tmmbr(struct sg_xcode *x, bool from_browser,
+		    const struct sg_rtcp_tmmb *e)
+{
+	int i = from_browser ? 1 : 0;
+	unsigned pps;
+	uint64_t bps;
+
+	if (!x || !e)
+		return;
+	x->tmmbr_bps[i] = e->bps;
+	if (x->video) {
+		pps = VIDEO_FPS + (unsigned)((e->bps < VIDEO_BPS ? e->bps :
+					      VIDEO_BPS) /
+					     (8 * VIDEO_PKT_PAYLOAD));
+		bps = sg_rtcp_tmmb_net(e, pps);
+		bps = bps > VIDEO_BPS ? VIDEO_BPS :
+			bps < VIDEO_MIN_BPS ? VIDEO_MIN_BPS : bps;
+		(void)sg_vtx_set_bitrate(x->v[i], (uint32_t)bps);
+		return;
+	}
+	pps = 1000 / (!from_browser && x->p.ptime_ms ? x->p.ptime_ms : 20);
+	bps = sg_rtcp_tmmb_net(e, pps);
+	bps = bps > UINT32_MAX ? UINT32_MAX :
+		bps < AUDIO_MIN_BPS ? AUDIO_MIN_BPS : bps;
+	/* Opus only: AMR's rate follows CMR (TS 26.114 10.2) */
+	(void)sg_atx_set_bitrate(x->a[i].atx, (uint32_t)bps);
+}
+
 int sg_xcode_dtmf(struct sg_xcode *x, const char *digits)
 {
 	if (!x || x->video || !x->a[0].dtmf)
@@ -390,13 +431,16 @@ int sg_xcode_json(struct re_printf *pf, const struct sg_xcode *x)
 				  "\"phone\":\"%s\",\"to_phone_frames\":%llu,"
 				  "\"to_browser_frames\":%llu,"
 				  "\"keyframes_sent\":%llu,\"to_phone\":%H,"
-				  "\"to_browser\":%H}",
+				  "\"to_browser\":%H,\"tmmbr_phone\":%llu,"
+				  "\"tmmbr_browser\":%llu}",
 				  x->bname, x->pname,
 				  (unsigned long long)a.frames_encoded,
 				  (unsigned long long)b.frames_encoded,
 				  (unsigned long long)(a.keyframes_sent +
 						       b.keyframes_sent),
-				  vdir_json, &a, vdir_json, &b);
+				  vdir_json, &a, vdir_json, &b,
+				  (unsigned long long)x->tmmbr_bps[0],
+				  (unsigned long long)x->tmmbr_bps[1]);
 	}
 	else {
 		struct sg_atx_stats a, b;

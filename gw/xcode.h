@@ -39,6 +39,12 @@ void sg_xcode_from_phone(struct sg_xcode *x, const struct sg_rtp_hdr *h,
 void sg_xcode_keyframe(struct sg_xcode *x, bool for_browser);
 /** REMB from the browser: our encoder toward it. */
 void sg_xcode_browser_bitrate(struct sg_xcode *x, uint32_t bps);
+/**
+ * TMMBR (RFC 5104) from the browser (true) or the phone: the entry for our
+ * SSRC caps our encoder toward that side (video; audio when it is Opus).
+ */
+void sg_xcode_tmmbr(struct sg_xcode *x, bool from_browser,
+		    const struct sg_rtcp_tmmb *e);
 /** DTMF toward the phone (the `dtmf` API message). */
 int sg_xcode_dtmf(struct sg_xcode *x, const char *digits);
 int sg_xcode_json(struct re_printf *pf, const struct sg_xcode *x);

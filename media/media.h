@@ -368,6 +368,10 @@ int sg_rtcp_parse(struct sg_rtcp_info *info, const uint8_t *p, size_t n);
 /** Expand one NACK FCI (PID + BLP) into seqv; return the count, 1..17. */
 size_t sg_rtcp_nack_seqs(uint16_t pid, uint16_t blp,
 			 uint16_t seqv[SG_RTCP_NACK_SEQS]);
+/** REMB (draft-alvestrand-rmcat-remb) limiting media_ssrc to bps. 24,
+ *  or 0 if buf is too small. */
+size_t sg_rtcp_build_remb(uint8_t *buf, size_t bufsz, uint32_t sender_ssrc,
+			  uint32_t media_ssrc, uint64_t bps);
 /** RFC 5104 TMMBR asking media_ssrc for at most bps (overhead: bytes per
  *  packet below RTP that bps includes). 20, or 0 if buf is too small. */
 size_t sg_rtcp_build_tmmbr(uint8_t *buf, size_t bufsz, uint32_t sender_ssrc,
@@ -589,6 +593,10 @@ struct sg_rtpleg_stats {
 	uint32_t peer_sr_octets;
 	bool peer_rb;             /**< the peer reported on our SSRC          */
 	struct sg_rtcp_rb peer_report; /**< its last report block about us   */
+	uint64_t tmmbr_rx;        /**< TMMBRs naming our SSRC (RFC 5104)      */
+	uint64_t tmmbn_tx;        /**< TMMBNs we answered them with           */
+	uint64_t tmmbn_rx;        /**< TMMBNs from the peer (to our requests) */
+	uint64_t tmmbr_bps;       /**< the last one's MxTBR (0: none yet)     */
 };
 
 /**
@@ -625,6 +633,15 @@ int sg_rtpleg_send(struct sg_rtpleg *l, struct mbuf *mb);
 
 /** Ask the peer for a keyframe (RFC 4585 6.3.1 PLI) on its current SSRC. */
 int sg_rtpleg_request_keyframe(struct sg_rtpleg *l);
+
+/**
+ * Ask the peer to send at most bps on its current SSRC (RFC 5104 TMMBR;
+ * overhead: bytes per packet below RTP counted in bps). Used to pass on a
+ * request from the other leg when relaying. A TMMBR from the peer naming
+ * our SSRC is answered with a TMMBN by the leg itself (4.2.1.2) and
+ * handed to the rtcp handler with SG_RTCP_TMMBR and fb_media_ssrc = ours.
+ */
+int sg_rtpleg_send_tmmbr(struct sg_rtpleg *l, uint64_t bps, uint16_t overhead);
 
 /**
  * SDES hook (RFC 4568): SRTP contexts for send (protect) and receive
@@ -703,6 +720,15 @@ struct sg_relay_stream {
  */
 int sg_relay_stream_init(struct sg_relay_stream *s,
 			 const struct sg_relay_map *map);
+
+/**
+ * s takes over from prev toward the same destination (a new source leg in
+ * place of an old one): its first packet continues prev's sequence
+ * numbers and timestamps, so the receiver sees one stream. Nothing
+ * happens when prev sent nothing or the output clocks differ.
+ */
+void sg_relay_stream_follow(struct sg_relay_stream *s,
+			    const struct sg_relay_stream *prev);
 
 /**
  * Rewrite one RTP packet in place for the destination: PT, SSRC (if

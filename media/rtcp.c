@@ -184,6 +184,105 @@ size_t sg_rtcp_build_sdes(uint8_t *buf, size_t bufsz, uint32_t ssrc,
 	return len;
 }
 
+/**
+ * Build a Receiver Estimated Max Bitrate message (draft-alvestrand-rmcat-
+ * remb-03 2.2: PSFB, FMT 15, media SSRC 0, "REMB", one SSRC) limiting
+ * media_ssrc to bps (18-bit mantissa, rounded down).
+ * @return 24, or 0 if buf is too small
+ */
+size_t sg_rtcp_build_remb(uint8_t *buf, size_t bufsz, uint32_t sender_ssrc,
+			  uint32_t media_ssrc, uint64_t bps)
+{
+	uint32_t exp = 0;
+
+	if (!buf || bufsz < 24)
+		return 0;
+	while (bps > 0x3ffff) {
+		bps >>= 1;
+		++exp;
+	}
+
+	put_hdr(buf, 15, PT_PSFB, 24);
+	put32(buf + 4, sender_ssrc);
+	put32(buf + 8, 0);
+	memcpy(buf + 12, "REMB", 4);
+	put32(buf + 16, 1u << 24 | exp << 18 | (uint32_t)bps);
+	put32(buf + 20, media_ssrc);
+
+	return 24;
+}
+
+/* RFC 5104 4.2.1.1 FCI: SSRC, then MxTBR exponent (6 bits), mantissa
+ * (17) and measured overhead (9). The mantissa is the rate shifted down
+ * until it fits: rounded down, a maximum is never raised. */
+static void put_tmmb(uint8_t *p, const struct sg_rtcp_tmmb *e)
+{
+	uint64_t mant = e->bps;
+	uint32_t exp = 0, ovh = e->overhead > 511 ? 511 : e->overhead;
+
+	while (mant > 0x1ffff) {
+		mant >>= 1;
+		++exp;
+	}
+	put32(p, e->ssrc);
+	put32(p + 4, exp << 26 | (uint32_t)mant << 9 | ovh);
+}
+
+static void get_tmmb(struct sg_rtcp_tmmb *e, const uint8_t *p)
+{
+	uint32_t w = get32(p + 4), exp = w >> 26, mant = (w >> 9) & 0x1ffff;
+
+	e->ssrc = get32(p);
+	/* a 17-bit mantissa << a 6-bit exponent: saturate, not wrap */
+	e->bps = exp > 64 - 17 && (uint64_t)mant >> (64 - exp) ?
+		UINT64_MAX : (uint64_t)mant << exp;
+	e->overhead = (uint16_t)(w & 0x1ff);
+}
+
+/**
+ * Build a Temporary Maximum Media Stream Bit Rate Request (RFC 5104
+ * 4.2.1: RTPFB, FMT 3, media SSRC 0, one FCI entry naming media_ssrc).
+ * @return 20, or 0 if buf is too small
+ */
+size_t sg_rtcp_build_tmmbr(uint8_t *buf, size_t bufsz, uint32_t sender_ssrc,
+			   uint32_t media_ssrc, uint64_t bps,
+			   uint16_t overhead)
+{
+	const struct sg_rtcp_tmmb e = {media_ssrc, bps, overhead};
+
+	if (!buf || bufsz < 20)
+		return 0;
+
+	put_hdr(buf, 3, PT_RTPFB, 20);
+	put32(buf + 4, sender_ssrc);
+	put32(buf + 8, 0);
+	put_tmmb(buf + 12, &e);
+
+	return 20;
+}
+
+/**
+ * Build a TMMB Notification (RFC 5104 4.2.2: RTPFB, FMT 4, media SSRC 0)
+ * carrying the bounding set; each entry's SSRC is the tuple's owner.
+ * @return 12 + 8 n, or 0 if buf is too small or n too large
+ */
+size_t sg_rtcp_build_tmmbn(uint8_t *buf, size_t bufsz, uint32_t sender_ssrc,
+			   const struct sg_rtcp_tmmb *v, size_t n)
+{
+	size_t len = 12 + 8 * n, i;
+
+	if (!buf || (n && !v) || n > 255 || bufsz < len)
+		return 0;
+
+	put_hdr(buf, 4, PT_RTPFB, len);
+	put32(buf + 4, sender_ssrc);
+	put32(buf + 8, 0);
+	for (i = 0; i < n; i++)
+		put_tmmb(buf + 12 + 8 * i, &v[i]);
+
+	return len;
+}
+
 /* RFC 4585 6.1 common feedback header is 12 bytes */
 static int parse_psfb(struct sg_rtcp_info *info, uint8_t fmt,
 		      const uint8_t *p, size_t len)
@@ -269,6 +368,81 @@ static int parse_nack(struct sg_rtcp_info *info, const uint8_t *p, size_t len)
 	}
 
 	return 0;
+}
+
+/* RFC 5104 4.2.1.1 / 4.2.2.1: the 12-byte feedback header (media SSRC
+ * 0), then 8-byte FCI entries, one or more in a TMMBR, any number in a
+ * TMMBN. Padding (checked by the caller to lie inside len) is not FCI. */
+static int parse_tmmb(struct sg_rtcp_info *info, uint8_t fmt,
+		      const uint8_t *p, size_t len)
+{
+	size_t pad = (p[0] & 0x20) ? p[len - 1] : 0, fci, i;
+
+	if (len < 12 + pad)
+		return EBADMSG;
+	fci = len - 12 - pad;
+	if (fci % 8 || (fmt == 3 && !fci))
+		return EBADMSG;
+
+	if (fmt == 4) {
+		info->flags |= SG_RTCP_TMMBN;
+		info->tmmbn_sender = get32(p + 4);
+		info->tmmbnc = fci / 8;
+		return 0;
+	}
+
+	/* one requester per compound: a second TMMBR's entries are left
+	 * out, as for NACKs of a second SSRC */
+	if ((info->flags & SG_RTCP_TMMBR) &&
+	    info->tmmbr_sender != get32(p + 4)) {
+		info->tmmb_trunc = true;
+		return 0;
+	}
+	info->flags |= SG_RTCP_TMMBR;
+	info->tmmbr_sender = get32(p + 4);
+	for (i = 0; i < fci / 8; i++) {
+		if (info->tmmbrc >= SG_RTCP_MAX_TMMB) {
+			info->tmmb_trunc = true;
+			break;
+		}
+		get_tmmb(&info->tmmbr[info->tmmbrc++], p + 12 + 8 * i);
+	}
+	info->fb_media_ssrc = info->tmmbr[0].ssrc;
+
+	return 0;
+}
+
+/**
+ * The TMMBR entry of a parsed packet that names media sender ssrc.
+ * @return the entry, or NULL if none does
+ */
+const struct sg_rtcp_tmmb *sg_rtcp_tmmbr_for(const struct sg_rtcp_info *info,
+					     uint32_t ssrc)
+{
+	size_t i;
+
+	if (!info || !(info->flags & SG_RTCP_TMMBR))
+		return NULL;
+	for (i = 0; i < info->tmmbrc; i++) {
+		if (info->tmmbr[i].ssrc == ssrc)
+			return &info->tmmbr[i];
+	}
+	return NULL;
+}
+
+/**
+ * The media bit rate left by a TMMBR tuple at a packet rate: RFC 5104
+ * 3.5.4.1 counts the measured overhead of every packet in MxTBR.
+ * @return bps - 8 * overhead * pkts_per_s, or 0 when nothing is left
+ */
+uint64_t sg_rtcp_tmmb_net(const struct sg_rtcp_tmmb *e, unsigned pkts_per_s)
+{
+	uint64_t ovh;
+
+	if (!e)
+		return 0;
+	ovh = 8ull * e->overhead * pkts_per_s;
+	return e->bps > ovh ? e->bps - ovh : 0;
 }
 
 /**
@@ -360,6 +534,11 @@ int sg_rtcp_parse(struct sg_rtcp_info *info, const uint8_t *p, size_t n)
 				return EBADMSG;
 			if (cnt == 1) {   /* RFC 4585 6.2.1 Generic NACK */
 				err = parse_nack(info, q, len);
+				if (err)
+					return err;
+			}
+			else if (cnt == 3 || cnt == 4) { /* RFC 5104 TMMBR/N */
+				err = parse_tmmb(info, cnt, q, len);
 				if (err)
 					return err;
 			}

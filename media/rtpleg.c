@@ -367,6 +367,59 @@ static void recv_rtp(struct sg_rtpleg *l, const struct sa *src,
 }
 
 
+/* RR + SDES + one feedback message built by fb: the compound RTCP a
+ * TS 26.114 7.3 peer expects (no reduced-size RTCP). The RR carries no
+ * block: it must not advance the next regular report's counters. */
+static int send_fb(struct sg_rtpleg *l, size_t (*fb)(struct sg_rtpleg *l,
+						     uint8_t *p, size_t sz,
+						     const void *arg),
+		   const void *arg)
+{
+	uint8_t *p = l->ctl->buf;
+	size_t sz = l->ctl->size - SRTCP_ROOM, n, k, m;
+	struct sg_rtcp_rb rb;
+
+	memset(&rb, 0, sizeof(rb));
+	n = sg_rtcp_build_rr(p, sz, l->ssrc, &rb, 0);
+	k = n ? sg_rtcp_build_sdes(p + n, sz - n, l->ssrc, l->cname) : 0;
+	m = k ? fb(l, p + n + k, sz - n - k, arg) : 0;
+	if (!m)
+		return ENOBUFS;
+
+	return send_rtcp(l, n + k + m);
+}
+
+
+static size_t fb_tmmbn(struct sg_rtpleg *l, uint8_t *p, size_t sz,
+		       const void *arg)
+{
+	return sg_rtcp_build_tmmbn(p, sz, l->ssrc, arg, 1);
+}
+
+
+/* RFC 5104 4.2.1.2: the media sender answers a TMMBR with a TMMBN of the
+ * bounding set. One peer per leg: the set is its latest tuple, owned by
+ * the requester. The owner then sees only the entry for our SSRC. */
+static void tmmbr_in(struct sg_rtpleg *l, struct sg_rtcp_info *ri)
+{
+	const struct sg_rtcp_tmmb *e = sg_rtcp_tmmbr_for(ri, l->ssrc);
+	struct sg_rtcp_tmmb owned;
+
+	if (!e) {
+		ri->flags &= ~(unsigned)SG_RTCP_TMMBR;
+		return;
+	}
+	++l->st.tmmbr_rx;
+	l->st.tmmbr_bps = e->bps;
+	ri->fb_media_ssrc = l->ssrc;
+
+	owned = *e;
+	owned.ssrc = ri->tmmbr_sender;
+	if (!send_fb(l, fb_tmmbn, &owned))
+		++l->st.tmmbn_tx;
+}
+
+
 static bool rtcp_src_ok(struct sg_rtpleg *l, const struct sa *src)
 {
 	const struct sa *rtp = l->latched ? &l->peer : &l->rem;
@@ -438,8 +491,13 @@ static void recv_rtcp(struct sg_rtpleg *l, const struct sa *src,
 		l->st.peer_report = rb;
 	}
 
+	if (ri.flags & SG_RTCP_TMMBR)
+		tmmbr_in(l, &ri);
+	if (ri.flags & SG_RTCP_TMMBN)
+		++l->st.tmmbn_rx;
+
 	if ((ri.flags & (SG_RTCP_PLI | SG_RTCP_FIR | SG_RTCP_NACK |
-			 SG_RTCP_REMB)) && l->rtcph)
+			 SG_RTCP_REMB | SG_RTCP_TMMBR)) && l->rtcph)
 		l->rtcph(&ri, l->arg);
 }
 
@@ -787,6 +845,27 @@ int sg_rtpleg_send(struct sg_rtpleg *l, struct mbuf *mb)
 }
 
 
+/* Feedback about the peer's current SSRC can be sent. */
+static int fb_ready(const struct sg_rtpleg *l)
+{
+	if (!l)
+		return EINVAL;
+	if (!l->has_remote)
+		return ENOTCONN;
+	if (!l->rx_init)
+		return ENOENT;
+	return 0;
+}
+
+
+static size_t fb_pli(struct sg_rtpleg *l, uint8_t *p, size_t sz,
+		     const void *arg)
+{
+	(void)arg;
+	return sg_rtcp_build_pli(p, sz, l->ssrc, l->rx.ssrc);
+}
+
+
 /**
  * Ask the peer for a keyframe: RR + SDES + PLI (RFC 4585 6.3.1; compound
  * as 3GPP TS 26.114 7.3 peers expect, no reduced-size RTCP).
@@ -794,31 +873,33 @@ int sg_rtpleg_send(struct sg_rtpleg *l, struct mbuf *mb)
  */
 int sg_rtpleg_request_keyframe(struct sg_rtpleg *l)
 {
-	uint8_t *p;
-	size_t sz, n, k, m;
-	struct sg_rtcp_rb rb;
+	int err = fb_ready(l);
 
-	if (!l)
-		return EINVAL;
-	if (!l->has_remote)
-		return ENOTCONN;
-	if (!l->rx_init)
-		return ENOENT;
+	return err ? err : send_fb(l, fb_pli, NULL);
+}
 
-	p = l->ctl->buf;
-	sz = l->ctl->size - SRTCP_ROOM;
 
-	/* An RR here must not advance the interval counters of the next
-	 * regular report: send a block without touching them. */
-	memset(&rb, 0, sizeof(rb));
-	n = sg_rtcp_build_rr(p, sz, l->ssrc, &rb, 0);
-	k = n ? sg_rtcp_build_sdes(p + n, sz - n, l->ssrc, l->cname) : 0;
-	m = k ? sg_rtcp_build_pli(p + n + k, sz - n - k, l->ssrc,
-				  l->rx.ssrc) : 0;
-	if (!m)
-		return ENOBUFS;
+static size_t fb_tmmbr(struct sg_rtpleg *l, uint8_t *p, size_t sz,
+		       const void *arg)
+{
+	const struct sg_rtcp_tmmb *e = arg;
 
-	return send_rtcp(l, n + k + m);
+	return sg_rtcp_build_tmmbr(p, sz, l->ssrc, l->rx.ssrc, e->bps,
+				   e->overhead);
+}
+
+
+/**
+ * Ask the peer to send at most bps: RR + SDES + TMMBR (RFC 5104 4.2.1)
+ * for its current SSRC.
+ * @return 0, EINVAL, ENOTCONN (no remote), ENOENT (no peer SSRC yet)
+ */
+int sg_rtpleg_send_tmmbr(struct sg_rtpleg *l, uint64_t bps, uint16_t overhead)
+{
+	const struct sg_rtcp_tmmb e = {0, bps, overhead};
+	int err = fb_ready(l);
+
+	return err ? err : send_fb(l, fb_tmmbr, &e);
 }
 
 

@@ -601,6 +601,35 @@ static int ml_by_any_ssrc(const struct sg_webrtc_transport *t, uint32_t ssrc)
 }
 
 
+/* RFC 5104 4.2.1.2: a TMMBR naming one of our SSRCs is answered with a
+ * TMMBN of the bounding set (one peer: its tuple, owned by the browser)
+ * and goes on to the owner for that m-line; else it is dropped here. */
+static void tmmbr_in(struct sg_webrtc_transport *t, struct sg_rtcp_info *ri)
+{
+	const struct sg_rtcp_tmmb *e = NULL;
+	struct sg_rtcp_tmmb owned;
+	size_t i, n;
+
+	for (i = 0; !e && i < t->mlc; i++) {
+		if (t->ml[i].accepted)
+			e = sg_rtcp_tmmbr_for(ri, t->ssrc[i]);
+	}
+	if (!e) {
+		ri->flags &= ~(unsigned)SG_RTCP_TMMBR;
+		return;
+	}
+	++t->st.tmmbr_rx;
+	ri->fb_media_ssrc = e->ssrc;
+
+	owned = *e;
+	owned.ssrc = ri->tmmbr_sender;
+	n = sg_rtcp_build_tmmbn(t->ctl->buf, t->ctl->size - SRTCP_ROOM,
+				e->ssrc, &owned, 1);
+	if (n && !send_rtcp(t, n))
+		++t->st.tmmbn_tx;
+}
+
+
 static void recv_rtcp(struct sg_webrtc_transport *t, struct mbuf *mb)
 {
 	struct sg_rtcp_info ri;
@@ -636,8 +665,13 @@ static void recv_rtcp(struct sg_webrtc_transport *t, struct mbuf *mb)
 		ri.fb_media_ssrc = ri.nack_ssrc;
 	}
 
+	if (ri.flags & SG_RTCP_TMMBR)
+		tmmbr_in(t, &ri);
+	if (ri.flags & SG_RTCP_TMMBN)
+		++t->st.tmmbn_rx;
+
 	if (!(ri.flags & (SG_RTCP_PLI | SG_RTCP_FIR | SG_RTCP_NACK |
-			  SG_RTCP_REMB)))
+			  SG_RTCP_REMB | SG_RTCP_TMMBR)))
 		return;
 
 	if (ri.flags & (SG_RTCP_PLI | SG_RTCP_FIR))
@@ -1080,6 +1114,22 @@ int sg_webrtc_transport_send_rtp(struct sg_webrtc_transport *t, unsigned mline,
 }
 
 
+/* Feedback about the browser's SSRC on mline can be sent. */
+static int fb_ready(const struct sg_webrtc_transport *t, unsigned mline)
+{
+	if (!t || mline >= t->mlc || !t->ml[mline].accepted)
+		return EINVAL;
+
+	if (!sg_webrtc_transport_ready(t))
+		return ENOTCONN;
+
+	if (!t->ml[mline].peer_ssrc)
+		return ENOENT;
+
+	return 0;
+}
+
+
 /**
  * Ask the browser for a keyframe on mline (RFC 4585 §6.3.1 PLI). The media
  * SSRC is the offer's, else the one learned from the first packet.
@@ -1091,14 +1141,9 @@ int sg_webrtc_transport_request_keyframe(struct sg_webrtc_transport *t,
 	size_t n;
 	int err;
 
-	if (!t || mline >= t->mlc || !t->ml[mline].accepted)
-		return EINVAL;
-
-	if (!sg_webrtc_transport_ready(t))
-		return ENOTCONN;
-
-	if (!t->ml[mline].peer_ssrc)
-		return ENOENT;
+	err = fb_ready(t, mline);
+	if (err)
+		return err;
 
 	n = sg_rtcp_build_pli(t->ctl->buf, t->ctl->size - SRTCP_ROOM,
 			      t->ssrc[mline], t->ml[mline].peer_ssrc);
@@ -1108,6 +1153,35 @@ int sg_webrtc_transport_request_keyframe(struct sg_webrtc_transport *t,
 	err = send_rtcp(t, n);
 	if (!err)
 		++t->st.pli_sent;
+
+	return err;
+}
+
+
+/**
+ * Ask the browser to send at most bps on an m-line: an RTCP REMB for its
+ * SSRC there (draft-alvestrand-rmcat-remb, what browsers negotiate as
+ * goog-remb; they do not offer RFC 5104 ccm tmmbr, 7.1).
+ * @return 0, EINVAL, ENOTCONN (not up), ENOENT (no SSRC seen yet), ENOMEM
+ */
+int sg_webrtc_transport_send_remb(struct sg_webrtc_transport *t,
+				  unsigned mline, uint64_t bps)
+{
+	size_t n;
+	int err;
+
+	err = fb_ready(t, mline);
+	if (err)
+		return err;
+
+	n = sg_rtcp_build_remb(t->ctl->buf, t->ctl->size - SRTCP_ROOM,
+			       t->ssrc[mline], t->ml[mline].peer_ssrc, bps);
+	if (!n)
+		return ENOMEM;
+
+	err = send_rtcp(t, n);
+	if (!err)
+		++t->st.remb_tx;
 
 	return err;
 }

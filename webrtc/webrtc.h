@@ -218,7 +218,7 @@ typedef void (sg_webrtc_estab_h)(void *arg);
  */
 typedef void (sg_webrtc_rtp_h)(unsigned mline, const struct sg_rtp_hdr *h,
 			       struct mbuf *mb, void *arg);
-/** Parsed RTCP feedback the transport does not consume itself (PLI/FIR/REMB). */
+/** Parsed RTCP feedback the transport does not consume itself (PLI/FIR/REMB/TMMBR). */
 typedef void (sg_webrtc_rtcp_h)(unsigned mline, const struct sg_rtcp_info *ri,
 				void *arg);
 /** The transport failed (DTLS error, ICE/consent timeout); err says why. */
@@ -237,6 +237,10 @@ struct sg_webrtc_transport_stats {
 	uint64_t rtx_sent;                   /**< packets re-sent for them   */
 	uint64_t rtx_miss;                   /**< asked for, not in history  */
 	uint64_t rtx_limited;                /**< asked for, over rate limit */
+	uint64_t tmmbr_rx;                   /**< RFC 5104 TMMBRs for our SSRCs */
+	uint64_t tmmbn_tx;                   /**< TMMBNs answering them      */
+	uint64_t remb_tx;                    /**< REMBs we sent (relayed caps) */
+	uint64_t tmmbn_rx;                   /**< TMMBNs from the browser    */
 };
 
 /**
@@ -274,6 +278,16 @@ int sg_webrtc_transport_send_rtp(struct sg_webrtc_transport *t, unsigned mline,
 /** Ask the browser for a keyframe on a video m-line (RTCP PLI). */
 int sg_webrtc_transport_request_keyframe(struct sg_webrtc_transport *t,
 					 unsigned mline);
+/**
+ * Ask the browser to send at most bps on m-line mline, e.g. a phone's
+ * TMMBR passed on when relaying: as REMB, which browsers negotiate
+ * (goog-remb), where RFC 5104 TMMBR they do not (7.1). A TMMBR from a
+ * browser naming one of our SSRCs is still answered with a TMMBN by the
+ * transport (4.2.1.2) and handed to the rtcp handler for that m-line
+ * (fb_media_ssrc = our SSRC).
+ */
+int sg_webrtc_transport_send_remb(struct sg_webrtc_transport *t,
+				  unsigned mline, uint64_t bps);
 void sg_webrtc_transport_stats(const struct sg_webrtc_transport *t,
 			       struct sg_webrtc_transport_stats *st);
 bool sg_webrtc_transport_ready(const struct sg_webrtc_transport *t);

@@ -94,6 +94,36 @@ static void fuzz_srtp(const uint8_t *data, size_t size, bool rtcp)
 	mem_deref(mb);
 }
 
+/* RFC 5104: a parsed TMMBR's entries survive TMMBN/TMMBR building and
+ * parsing again (the rate exactly, unless it saturated) */
+static void check_tmmb(const struct sg_rtcp_info *info)
+{
+	struct sg_rtcp_info back;
+	uint8_t b[12 + 8 * SG_RTCP_MAX_TMMB];
+	size_t i, n;
+
+	if (!(info->flags & SG_RTCP_TMMBR))
+		return;
+	if (!info->tmmbrc || info->tmmbrc > SG_RTCP_MAX_TMMB)
+		abort();
+	n = sg_rtcp_build_tmmbn(b, sizeof(b), 1, info->tmmbr, info->tmmbrc);
+	if (n != 12 + 8 * info->tmmbrc || sg_rtcp_parse(&back, b, n) ||
+	    back.flags != SG_RTCP_TMMBN || back.tmmbnc != info->tmmbrc)
+		abort();
+	for (i = 0; i < info->tmmbrc; i++) {
+		const struct sg_rtcp_tmmb *e = &info->tmmbr[i];
+
+		n = sg_rtcp_build_tmmbr(b, sizeof(b), 1, e->ssrc, e->bps,
+					e->overhead);
+		if (n != 20 || sg_rtcp_parse(&back, b, n) ||
+		    back.tmmbrc != 1 || back.tmmbr[0].ssrc != e->ssrc ||
+		    back.tmmbr[0].overhead != e->overhead ||
+		    (back.tmmbr[0].bps != e->bps &&
+		     !(e->bps == UINT64_MAX && back.tmmbr[0].bps < e->bps)))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sg_rtp_rxstats st;
@@ -118,7 +148,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 
 	case SG_PKT_RTCP:
-		(void)sg_rtcp_parse(&info, data, size);
+		if (sg_rtcp_parse(&info, data, size) == 0)
+			check_tmmb(&info);
 		fuzz_srtp(data, size, true);
 		break;
 

@@ -18,6 +18,9 @@ struct rec {
 	unsigned want;            /**< stop the loop at this many       */
 	unsigned fb;              /**< RTCP feedback callbacks          */
 	unsigned fb_flags;
+	uint32_t fb_media_ssrc;
+	uint64_t tmmbr_bps;       /**< the TMMBR entry for fb_media_ssrc */
+	uint16_t tmmbr_ovh;
 };
 
 static void rec_rtp(const struct sg_rtp_hdr *h, struct mbuf *mb, void *arg)
@@ -40,6 +43,14 @@ static void rec_rtcp(const struct sg_rtcp_info *ri, void *arg)
 
 	++r->fb;
 	r->fb_flags |= ri->flags;
+	r->fb_media_ssrc = ri->fb_media_ssrc;
+	if (ri->flags & SG_RTCP_TMMBR) {
+		const struct sg_rtcp_tmmb *e =
+			sg_rtcp_tmmbr_for(ri, ri->fb_media_ssrc);
+
+		r->tmmbr_bps = e ? e->bps : 0;
+		r->tmmbr_ovh = e ? e->overhead : 0;
+	}
 }
 
 static void stop_tmr(void *arg)
@@ -243,6 +254,60 @@ static int test_relay_ssrc_change(void)
 		TEST_EQ(sg_relay_stream_init(&s, &m), EINVAL);
 	}
 
+	return 0;
+}
+
+/* a new leg's stream takes over from the old one toward the browser: the
+ * browser sees one stream (seq +1, ts forward), whatever the new source
+ * numbers */
+static int test_relay_follow(void)
+{
+	struct sg_relay_stream old, s, lone;
+	struct sg_rtp_hdr h;
+	uint8_t p[256];
+	struct mbuf mb = {.buf = p, .size = sizeof(p)};
+	uint16_t last_seq = 0;
+	uint32_t last_ts = 0;
+	unsigned i;
+
+	TEST_EQ(sg_relay_stream_init(&old, &opus_map), 0);
+	TEST_EQ(sg_relay_stream_init(&s, &opus_map), 0);
+	TEST_EQ(sg_relay_stream_init(&lone, &opus_map), 0);
+	for (i = 0; i < 5; i++) {
+		mkpkt(&mb, 111, (uint16_t)(40000 + i), 7000 + 960 * i,
+		      0xaaaa, 20);
+		TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+		TEST_EQ(sg_relay_stream_rewrite(&old, p, mb.end, &h), 0);
+		TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+		last_seq = h.seq;
+		last_ts = h.ts;
+	}
+	/* nothing sent yet by prev: no effect */
+	sg_relay_stream_follow(&old, &lone);
+	TEST_ASSERT(old.have_out);
+
+	sg_relay_stream_follow(&s, &old);
+	for (i = 0; i < 3; i++) {
+		/* the new source starts far behind the old numbering */
+		mkpkt(&mb, 111, (uint16_t)(100 + i), 900 + 960 * i, 0xbbbb,
+		      20);
+		TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+		TEST_EQ(sg_relay_stream_rewrite(&s, p, mb.end, &h), 0);
+		TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+		TEST_EQ((uint16_t)(h.seq - last_seq), 1);
+		TEST_ASSERT((int32_t)(h.ts - last_ts) > 0);
+		TEST_EQ(h.marker, i == 0);
+		last_seq = h.seq;
+		last_ts = h.ts;
+	}
+	TEST_EQ(s.st.src_changes, 0);
+
+	/* without follow the new stream passes the source's numbers on */
+	mkpkt(&mb, 111, 100, 900, 0xbbbb, 20);
+	TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+	TEST_EQ(sg_relay_stream_rewrite(&lone, p, mb.end, &h), 0);
+	TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+	TEST_EQ(h.seq, 100);
 	return 0;
 }
 
@@ -751,6 +816,71 @@ static int test_leg_rtcp(void)
 	return 0;
 }
 
+/* RFC 5104: A limits B's stream with a TMMBR; B's handler sees it for
+ * its SSRC and B answers with a TMMBN on its own (4.2.1.2). */
+static int test_leg_tmmbr(void)
+{
+	struct sg_rtpleg *a = NULL, *b = NULL;
+	struct rec ra, rb;
+	struct sg_rtpleg_stats sa_, sb;
+	struct mbuf *mb = mbuf_alloc(256);
+	unsigned i;
+	int err;
+
+	memset(&ra, 0, sizeof(ra));
+	memset(&rb, 0, sizeof(rb));
+	memset(&sa_, 0, sizeof(sa_));
+	TEST_ASSERT(mb != NULL);
+
+	err = leg_pair(&a, &b, false, &ra, &rb, 5000);
+	if (err)
+		goto out;
+	/* no SSRC of B's yet: nothing to address */
+	if (sg_rtpleg_send_tmmbr(a, 256000, 40) != ENOENT) {
+		err = EPROTO;
+		goto out;
+	}
+	mkpkt(mb, 96, 1, 960, 0xb, 100);
+	err = sg_rtpleg_send(b, mb);
+	if (err)
+		goto out;
+	/* a loaded machine: wait for each step, up to 3 s */
+	for (i = 0; i < 60 && !ra.n; i++)
+		run_for(50);
+
+	err = sg_rtpleg_send_tmmbr(a, 256000, 40);
+	if (err)
+		goto out;
+	for (i = 0; i < 60 && !sa_.tmmbn_rx; i++) {
+		run_for(50);
+		sg_rtpleg_stats(a, &sa_);
+	}
+	run_for(50);
+
+	sg_rtpleg_stats(a, &sa_);
+	sg_rtpleg_stats(b, &sb);
+ out:
+	a = mem_deref(a);
+	b = mem_deref(b);
+	mem_deref(mb);
+	if (err)
+		return err;
+
+	TEST_EQ(ra.n, 1);
+	TEST_ASSERT(rb.fb_flags & SG_RTCP_TMMBR);
+	TEST_EQ(rb.fb_media_ssrc, sb.local_ssrc);
+	TEST_EQ(rb.tmmbr_bps, 256000);
+	TEST_EQ(rb.tmmbr_ovh, 40);
+	TEST_EQ(sb.tmmbr_rx, 1);
+	TEST_EQ(sb.tmmbr_bps, 256000);
+	TEST_EQ(sb.tmmbn_tx, 1);
+	TEST_EQ(sa_.tmmbn_rx, 1);
+	/* a TMMBN is not feedback for A's owner */
+	TEST_EQ(ra.fb, 0);
+
+	return 0;
+}
+
 /* the reports parser on crafted input */
 static int test_rtcp_reports(void)
 {
@@ -790,6 +920,7 @@ static int test_rtcp_reports(void)
 
 const struct sg_test sg_tests_relay[] = {
 	{"ssrc_change", test_relay_ssrc_change},
+	{"follow", test_relay_follow},
 	{"telev_scale", test_relay_telev_scale},
 	{"dtmf_parse", test_dtmf_parse},
 	{"dtmf_gen", test_dtmf_gen},
@@ -797,5 +928,6 @@ const struct sg_test sg_tests_relay[] = {
 	{"leg_forward", test_leg_forward},
 	{"leg_latch", test_leg_latch},
 	{"leg_rtcp", test_leg_rtcp},
+	{"leg_tmmbr", test_leg_tmmbr},
 	{NULL, NULL},
 };

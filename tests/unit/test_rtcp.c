@@ -219,6 +219,31 @@ static int test_remb(void)
 	TEST_EQ(info.flags, SG_RTCP_REMB);
 	TEST_EQ(info.remb_bps, 1250000);
 
+	/* the builder writes the same message */
+	{
+		uint8_t o[24];
+
+		TEST_EQ(sg_rtcp_build_remb(o, 23, 1, 0x12345678, 1250000), 0);
+		TEST_EQ(sg_rtcp_build_remb(o, sizeof(o), 1, 0x12345678,
+					   1250000), 24);
+		/* same header, "REMB", count and SSRC; the rate with the
+		 * smallest exponent: 156250 << 3 */
+		TEST_EQ(memcmp(o, b, 17), 0);
+		TEST_EQ(memcmp(o + 20, b + 20, 4), 0);
+		TEST_EQ(o[17] >> 2, 3);
+		TEST_EQ(sg_rtcp_parse(&info, o, 24), 0);
+		TEST_EQ(info.flags, SG_RTCP_REMB);
+		TEST_EQ(info.remb_bps, 1250000);
+		/* 18-bit mantissa: 262143 exactly, 262144 as 131072 << 1 */
+		TEST_EQ(sg_rtcp_build_remb(o, sizeof(o), 1, 2, 262143), 24);
+		TEST_EQ(sg_rtcp_parse(&info, o, 24), 0);
+		TEST_EQ(info.remb_bps, 262143);
+		TEST_EQ(o[17] >> 2, 0);
+		TEST_EQ(sg_rtcp_build_remb(o, sizeof(o), 1, 2, 262145), 24);
+		TEST_EQ(sg_rtcp_parse(&info, o, 24), 0);
+		TEST_EQ(info.remb_bps, 262144);
+	}
+
 	/* exponent 63 with a mantissa: saturates */
 	b[17] = (63 << 2) | 3;
 	TEST_EQ(sg_rtcp_parse(&info, b, sizeof(b)), 0);
@@ -232,6 +257,189 @@ static int test_remb(void)
 	b[16] = 1;
 	b[12] = 'X';
 	TEST_EQ(sg_rtcp_parse(&info, b, sizeof(b)), 0);
+	TEST_EQ(info.flags, 0);
+	return 0;
+}
+
+/* RFC 5104 4.2.1.1: RTPFB (205) FMT 3, media SSRC 0, one FCI entry:
+ * SSRC 0x55667788, MxTBR 384000 = 96000 (0x17700) * 2^2, overhead 40
+ * -> exp 2 | mantissa 0x17700 | 40 = 0x0aee0028. */
+static const uint8_t tmmbr_384k[20] = {
+	0x83, 205, 0, 4, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0,
+	0x55, 0x66, 0x77, 0x88, 0x0a, 0xee, 0x00, 0x28,
+};
+
+static int test_tmmbr(void)
+{
+	struct sg_rtcp_info info;
+	const struct sg_rtcp_tmmb *e;
+	uint8_t b[64];
+	size_t n;
+
+	TEST_EQ(sg_rtcp_parse(&info, tmmbr_384k, sizeof(tmmbr_384k)), 0);
+	TEST_EQ(info.flags, SG_RTCP_TMMBR);
+	TEST_EQ(info.tmmbr_sender, 0x11223344);
+	TEST_EQ(info.tmmbrc, 1);
+	TEST_EQ(info.fb_media_ssrc, 0x55667788);
+	TEST_ASSERT(!info.tmmb_trunc);
+	e = sg_rtcp_tmmbr_for(&info, 0x55667788);
+	TEST_ASSERT(e != NULL);
+	TEST_EQ(e->bps, 384000);
+	TEST_EQ(e->overhead, 40);
+	TEST_ASSERT(sg_rtcp_tmmbr_for(&info, 0x11223344) == NULL);
+	TEST_ASSERT(sg_rtcp_tmmbr_for(NULL, 0x55667788) == NULL);
+
+	/* the builder writes the same bytes */
+	TEST_EQ(sg_rtcp_build_tmmbr(b, 19, 0x11223344, 0x55667788, 384000,
+				    40), 0);
+	n = sg_rtcp_build_tmmbr(b, sizeof(b), 0x11223344, 0x55667788, 384000,
+				40);
+	TEST_EQ(n, 20);
+	TEST_EQ(memcmp(b, tmmbr_384k, 20), 0);
+
+	/* a rate the mantissa cannot hold exactly is rounded down (a
+	 * maximum never grows): 1000001 -> 125000 * 2^3 */
+	n = sg_rtcp_build_tmmbr(b, sizeof(b), 1, 2, 1000001, 600);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.tmmbr[0].bps, 1000000);
+	TEST_EQ(info.tmmbr[0].overhead, 511);      /* 9 bits: capped */
+	/* small rates exactly, 0 too */
+	n = sg_rtcp_build_tmmbr(b, sizeof(b), 1, 2, 0x1ffff, 0);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.tmmbr[0].bps, 0x1ffff);
+	TEST_EQ(b[16] >> 2, 0);
+	n = sg_rtcp_build_tmmbr(b, sizeof(b), 1, 2, 0, 28);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.tmmbr[0].bps, 0);
+	TEST_EQ(info.tmmbr[0].overhead, 28);
+
+	/* exponents: 2^47 * 0x1ffff still fits; 2^48 * 0x1ffff does not
+	 * (saturates); 2^50 * 1 fits */
+	memcpy(b, tmmbr_384k, 20);
+	b[16] = 47 << 2 | 3;
+	b[17] = 0xff;
+	b[18] = 0xfe;
+	TEST_EQ(sg_rtcp_parse(&info, b, 20), 0);
+	TEST_ASSERT(info.tmmbr[0].bps == (uint64_t)0x1ffff << 47);
+	b[16] = 48 << 2 | 3;
+	TEST_EQ(sg_rtcp_parse(&info, b, 20), 0);
+	TEST_ASSERT(info.tmmbr[0].bps == UINT64_MAX);
+	b[16] = 50 << 2;
+	b[17] = 0;
+	b[18] = 0x02;                       /* mantissa 1 */
+	TEST_EQ(sg_rtcp_parse(&info, b, 20), 0);
+	TEST_ASSERT(info.tmmbr[0].bps == (uint64_t)1 << 50);
+
+	/* 3.5.4.1: overhead counts per packet: 384000 - 8 * 40 * 50 */
+	e = &(struct sg_rtcp_tmmb){0x55667788, 384000, 40};
+	TEST_EQ(sg_rtcp_tmmb_net(e, 50), 368000);
+	TEST_EQ(sg_rtcp_tmmb_net(e, 0), 384000);
+	TEST_EQ(sg_rtcp_tmmb_net(e, 2000), 0);
+	TEST_EQ(sg_rtcp_tmmb_net(NULL, 50), 0);
+	return 0;
+}
+
+/* several entries (one per media sender), more than are kept, a second
+ * requester in one compound, and the notification (RFC 5104 4.2.2.1) */
+static int test_tmmbn(void)
+{
+	static const uint8_t tmmbn_384k[20] = {
+		0x84, 205, 0, 4, 0x55, 0x66, 0x77, 0x88, 0, 0, 0, 0,
+		0x11, 0x22, 0x33, 0x44, 0x0a, 0xee, 0x00, 0x28,
+	};
+	const struct sg_rtcp_tmmb set = {0x11223344, 384000, 40};
+	struct sg_rtcp_info info;
+	uint8_t b[128];
+	size_t n, i;
+
+	n = sg_rtcp_build_tmmbn(b, sizeof(b), 0x55667788, &set, 1);
+	TEST_EQ(n, 20);
+	TEST_EQ(memcmp(b, tmmbn_384k, 20), 0);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, SG_RTCP_TMMBN);
+	TEST_EQ(info.tmmbn_sender, 0x55667788);
+	TEST_EQ(info.tmmbnc, 1);
+	TEST_EQ(info.tmmbrc, 0);
+	/* an empty bounding set is legal */
+	n = sg_rtcp_build_tmmbn(b, sizeof(b), 0x55667788, NULL, 0);
+	TEST_EQ(n, 12);
+	TEST_EQ(b[3], 2);
+	TEST_EQ(sg_rtcp_parse(&info, b, n), 0);
+	TEST_EQ(info.flags, SG_RTCP_TMMBN);
+	TEST_EQ(info.tmmbnc, 0);
+	TEST_EQ(sg_rtcp_build_tmmbn(b, 19, 1, &set, 1), 0);
+	TEST_EQ(sg_rtcp_build_tmmbn(b, sizeof(b), 1, NULL, 1), 0);
+	/* padded, last in its compound */
+	n = sg_rtcp_build_tmmbn(b, sizeof(b), 0x55667788, &set, 1);
+	b[0] |= 0x20;
+	b[3] = 5;
+	memset(b + 20, 0, 3);
+	b[23] = 4;
+	TEST_EQ(sg_rtcp_parse(&info, b, 24), 0);
+	TEST_EQ(info.tmmbnc, 1);
+
+	/* TMMBR with 6 entries: 4 kept, the rest flagged */
+	b[0] = 0x83;
+	b[1] = 205;
+	b[2] = 0;
+	b[3] = 2 + 2 * 6;
+	memset(b + 4, 0, 8);
+	b[7] = 9;
+	for (i = 0; i < 6; i++) {
+		const struct sg_rtcp_tmmb e = {(uint32_t)(100 + i),
+			(uint64_t)(1000 * (i + 1)), 0};
+		uint8_t t[20];
+
+		TEST_EQ(sg_rtcp_build_tmmbr(t, sizeof(t), 9, e.ssrc, e.bps, 0),
+			20);
+		memcpy(b + 12 + 8 * i, t + 12, 8);
+	}
+	TEST_EQ(sg_rtcp_parse(&info, b, 12 + 48), 0);
+	TEST_EQ(info.tmmbrc, SG_RTCP_MAX_TMMB);
+	TEST_ASSERT(info.tmmb_trunc);
+	TEST_EQ(sg_rtcp_tmmbr_for(&info, 103)->bps, 4000);
+	TEST_ASSERT(sg_rtcp_tmmbr_for(&info, 104) == NULL);
+	TEST_EQ(info.fb_media_ssrc, 100);
+
+	/* RR + TMMBR + another requester's TMMBR: the first one's entry */
+	n = sg_rtcp_build_rr(b, sizeof(b), 0x11223344, NULL, 0);
+	memcpy(b + n, tmmbr_384k, 20);
+	memcpy(b + n + 20, tmmbr_384k, 20);
+	b[n + 20 + 7] = 0x45;
+	TEST_EQ(sg_rtcp_parse(&info, b, n + 40), 0);
+	TEST_EQ(info.flags, SG_RTCP_RR | SG_RTCP_TMMBR);
+	TEST_EQ(info.tmmbrc, 1);
+	TEST_EQ(info.tmmbr_sender, 0x11223344);
+	TEST_ASSERT(info.tmmb_trunc);
+	return 0;
+}
+
+/* lengths that are not 12 + 8 n, a TMMBR without entries, truncation */
+static int test_tmmb_malformed(void)
+{
+	struct sg_rtcp_info info;
+	uint8_t b[32];
+
+	memcpy(b, tmmbr_384k, 20);
+	b[3] = 2;                           /* TMMBR, no FCI */
+	TEST_EQ(sg_rtcp_parse(&info, b, 12), EBADMSG);
+	b[3] = 3;                           /* half an entry */
+	TEST_EQ(sg_rtcp_parse(&info, b, 16), EBADMSG);
+	b[0] = 0x84;                        /* TMMBN: half an entry */
+	TEST_EQ(sg_rtcp_parse(&info, b, 16), EBADMSG);
+	b[0] = 0x83;
+	b[3] = 4;                           /* claims 20, 19 given */
+	TEST_EQ(sg_rtcp_parse(&info, b, 19), EBADMSG);
+	/* padding that eats the entry */
+	b[0] = 0xa3;
+	b[19] = 8;
+	TEST_EQ(sg_rtcp_parse(&info, b, 20), EBADMSG);
+	b[19] = 16;
+	TEST_EQ(sg_rtcp_parse(&info, b, 20), EBADMSG);
+	/* other RTPFB FMTs are skipped */
+	memcpy(b, tmmbr_384k, 20);
+	b[0] = 0x85;
+	TEST_EQ(sg_rtcp_parse(&info, b, 20), 0);
 	TEST_EQ(info.flags, 0);
 	return 0;
 }
@@ -509,6 +717,9 @@ const struct sg_test sg_tests_rtcp[] = {
 	{"sdes", test_sdes},
 	{"compound", test_compound},
 	{"remb", test_remb},
+	{"tmmbr", test_tmmbr},
+	{"tmmbn", test_tmmbn},
+	{"tmmb_malformed", test_tmmb_malformed},
 	{"malformed", test_malformed},
 	{NULL, NULL},
 };

@@ -77,6 +77,8 @@ static int test_offer(void)
 	TEST_ASSERT(strstr(offer, "a=rtpmap:111 opus/48000/2\r\n"));
 	TEST_ASSERT(strstr(offer, "a=rtpmap:126 telephone-event/8000\r\n"));
 	TEST_ASSERT(strstr(offer, "a=rtcp-fb:96 nack pli\r\n"));
+	TEST_ASSERT(strstr(offer, "a=rtcp-fb:96 ccm tmmbr\r\n"));
+	TEST_ASSERT(strstr(offer, "a=rtcp-fb:39 ccm tmmbr\r\n"));
 	TEST_ASSERT(strstr(offer, "a=rtcp:30001\r\n"));
 	TEST_ASSERT(strstr(offer, "c=IN IP4 127.0.0.1\r\n"));
 	TEST_ASSERT(!strstr(offer, "a=ice-") && !strstr(offer, "fingerprint")
