@@ -139,6 +139,8 @@ const struct sg_hubd_rep_conf *sg_hubd_ep_conf(const struct sg_hubd_ep *ep);
 struct sg_hub_source *sg_hubd_ep_video(const struct sg_hubd_ep *ep);
 struct sg_hub_source *sg_hubd_ep_audio(const struct sg_hubd_ep *ep);
 bool sg_hubd_ep_registered(const struct sg_hubd_ep *ep);
+/** TCP/TLS: the RFC 5626 flow is watched (up), flows lost so far. */
+void sg_hubd_ep_flow(const struct sg_hubd_ep *ep, bool *up, uint64_t *lost);
 /** Both sources deliver: the rep can take calls. */
 bool sg_hubd_ep_available(const struct sg_hubd_ep *ep);
 struct le *sg_hubd_ep_le(struct sg_hubd_ep *ep);

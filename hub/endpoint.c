@@ -9,12 +9,14 @@ struct sg_hubd_ep {
 	struct sg_hubd_rep_conf rc;
 	struct sg_hub_source *video, *audio;
 	struct sipreg *reg;            /* present while we want a binding  */
-	struct tmr tmr_ka;
-	struct sa registrar;           /* for CRLF keep-alives             */
+	struct sip_keepalive *ka;      /* RFC 5626 flow on TCP/TLS         */
+	struct tcp_conn *tc;           /* its connection, for our pings    */
+	struct tmr tmr_ping;
+	struct tmr tmr_rereg;          /* register again after a lost flow */
 	char aor[SG_HUBD_URI + SG_HUBD_ID];
 	char instance[48];             /* RFC 5626 +sip.instance uuid      */
 	bool registered, stopped, failing;
-	uint64_t reg_ok, reg_fail, unregs, msgs, kas;
+	uint64_t reg_ok, reg_fail, unregs, msgs, flows, flow_lost, pings;
 	uint16_t last_scode;
 };
 
@@ -22,8 +24,11 @@ static void destructor(void *data)
 {
 	struct sg_hubd_ep *ep = data;
 
-	tmr_cancel(&ep->tmr_ka);
+	tmr_cancel(&ep->tmr_rereg);
+	tmr_cancel(&ep->tmr_ping);
 	list_unlink(&ep->le);
+	ep->ka = mem_deref(ep->ka);
+	ep->tc = mem_deref(ep->tc);
 	ep->reg = mem_deref(ep->reg);
 	if (ep->video)
 		sg_hub_source_set_stateh(ep->video, NULL, NULL);
@@ -44,6 +49,73 @@ static int auth_h(char **user, char **pass, const char *realm, void *arg)
 	err = str_dup(user, ep->rc.id);
 	err |= str_dup(pass, ep->rc.password);
 	return err;
+}
+
+static int do_register(struct sg_hubd_ep *ep);
+static void do_unregister(struct sg_hubd_ep *ep);
+
+static void rereg_h(void *arg)
+{
+	struct sg_hubd_ep *ep = arg;
+
+	if (sg_hubd_ep_available(ep))
+		(void)do_register(ep);
+}
+
+static void flow_stop(struct sg_hubd_ep *ep)
+{
+	tmr_cancel(&ep->tmr_ping);
+	ep->ka = mem_deref(ep->ka);
+	ep->tc = mem_deref(ep->tc);
+}
+
+/* The flow is gone (the connection closed, or libre's own ping found no
+ * pong). Register again (RFC 5626 4.5) over a new connection, after
+ * libre's un-REGISTER of the old binding had a second to pass. */
+static void flow_h(int err, void *arg)
+{
+	struct sg_hubd_ep *ep = arg;
+
+	++ep->flow_lost;
+	SG_WARN(SG_SUB_SIP, NULL, "rep %s: flow to the registrar lost (%m);"
+		" registering again", ep->rc.id, err);
+	flow_stop(ep);
+	do_unregister(ep);
+	tmr_start(&ep->tmr_rereg, 1000, rereg_h, ep);
+}
+
+/* RFC 5626 4.4.1 / 3.5.1: a double CRLF every keepalive_s holds the NAT
+ * binding; the registrar answers a CRLF (read by libre). On the flow's
+ * own connection: through TLS when it is TLS. */
+static void ping_h(void *arg)
+{
+	struct sg_hubd_ep *ep = arg;
+	const struct sg_hubd_conf *c = sg_hubd_conf(ep->hd);
+	static uint8_t crlfcrlf[4] = {'\r', '\n', '\r', '\n'};
+	struct mbuf mb = {.buf = crlfcrlf, .size = 4, .end = 4};
+
+	tmr_start(&ep->tmr_ping, (uint64_t)c->gw.keepalive_s * 1000, ping_h,
+		  ep);
+	if (ep->tc && !tcp_send(ep->tc, &mb))
+		++ep->pings;
+}
+
+/* libre watches the flow (connection close; its own ping every >= 40 s
+ * with a pong due), we ping at keepalive_s. */
+static void flow_start(struct sg_hubd_ep *ep, const struct sip_msg *msg)
+{
+	const struct sg_hubd_conf *c = sg_hubd_conf(ep->hd);
+
+	if (ep->ka ||
+	    (msg->tp != SIP_TRANSP_TCP && msg->tp != SIP_TRANSP_TLS))
+		return;
+	if (sip_keepalive_start(&ep->ka, sg_hubd_sip(ep->hd), msg,
+				(uint32_t)c->gw.keepalive_s, flow_h, ep))
+		return;
+	++ep->flows;
+	ep->tc = mem_ref(sip_msg_tcpconn(msg));
+	tmr_start(&ep->tmr_ping, (uint64_t)c->gw.keepalive_s * 1000, ping_h,
+		  ep);
 }
 
 static void reg_resp_h(int err, const struct sip_msg *msg, void *arg)
@@ -68,6 +140,7 @@ static void reg_resp_h(int err, const struct sip_msg *msg, void *arg)
 			SG_INFO(SG_SUB_SIP, NULL, "rep %s: registered as %s",
 				ep->rc.id, ep->aor);
 		ep->registered = true;
+		flow_start(ep, msg);
 	}
 	else if (msg->scode >= 300) {
 		++ep->reg_fail;
@@ -75,30 +148,6 @@ static void reg_resp_h(int err, const struct sip_msg *msg, void *arg)
 			"%u %r", ep->rc.id, msg->scode, &msg->reason);
 		ep->registered = false;
 	}
-}
-
-/* RFC 5626 4.4.1: a double CRLF ping on the flow keeps a NAT binding;
- * the registrar answers a single CRLF (read by libre's transport). */
-static void ka_h(void *arg)
-{
-	struct sg_hubd_ep *ep = arg;
-	const struct sg_hubd_conf *c = sg_hubd_conf(ep->hd);
-	static const char ping[] = "\r\n\r\n";
-	struct mbuf *mb;
-
-	tmr_start(&ep->tmr_ka, (uint64_t)c->gw.keepalive_s * 1000, ka_h, ep);
-	if (!ep->registered || !sa_isset(&ep->registrar, SA_ALL))
-		return;
-	mb = mbuf_alloc(sizeof(ping));
-	if (!mb)
-		return;
-	(void)mbuf_write_str(mb, ping);
-	mb->pos = 0;
-	if (!sip_send(sg_hubd_sip(ep->hd), NULL,
-		      c->gw.transport == SG_HUBD_TLS ? SIP_TRANSP_TLS :
-		      SIP_TRANSP_TCP, &ep->registrar, mb))
-		++ep->kas;
-	mem_deref(mb);
 }
 
 static int do_register(struct sg_hubd_ep *ep)
@@ -143,6 +192,7 @@ static void do_unregister(struct sg_hubd_ep *ep)
 	if (ep->registered)
 		++ep->unregs;
 	ep->registered = false;
+	flow_stop(ep);
 	ep->reg = mem_deref(ep->reg);
 	SG_INFO(SG_SUB_SIP, NULL, "rep %s: un-registering", ep->rc.id);
 }
@@ -174,9 +224,6 @@ int sg_hubd_ep_alloc(struct sg_hubd_ep **epp, struct sg_hubd *hd,
 	const struct sg_hubd_conf *c = sg_hubd_conf(hd);
 	struct sg_hubd_ep *ep;
 	uint8_t md[16];
-	struct pl host;
-	struct uri u;
-	struct pl pl;
 	uint32_t rgb = 0x808080;
 	int err;
 
@@ -185,7 +232,8 @@ int sg_hubd_ep_alloc(struct sg_hubd_ep **epp, struct sg_hubd *hd,
 		return ENOMEM;
 	ep->hd = hd;
 	ep->rc = *rc;
-	tmr_init(&ep->tmr_ka);
+	tmr_init(&ep->tmr_rereg);
+	tmr_init(&ep->tmr_ping);
 	snprintf(ep->aor, sizeof(ep->aor), "sip:%s@%s", rc->id, c->gw.store);
 
 	/* a stable instance id per rep and store (RFC 5626 4.1) */
@@ -196,14 +244,6 @@ int sg_hubd_ep_alloc(struct sg_hubd_ep **epp, struct sg_hubd *hd,
 			  "%w-%w-%w-%w-%w", md, (size_t)4, md + 4, (size_t)2,
 			  md + 6, (size_t)2, md + 8, (size_t)2, md + 10,
 			  (size_t)6);
-
-	pl_set_str(&pl, c->gw.registrar);
-	if (!uri_decode(&u, &pl)) {
-		host = u.host;
-		if (sa_set(&ep->registrar, &host, u.port ? u.port :
-			   (c->gw.transport == SG_HUBD_TLS ? 5061 : 5060)))
-			sa_init(&ep->registrar, AF_UNSPEC);
-	}
 
 	if (rc->video.type == SG_HUBD_VIDEO_V4L2) {
 		struct sg_hub_v4l2_conf vc = {
@@ -248,16 +288,11 @@ int sg_hubd_ep_alloc(struct sg_hubd_ep **epp, struct sg_hubd *hd,
 
 int sg_hubd_ep_start(struct sg_hubd_ep *ep)
 {
-	const struct sg_hubd_conf *c = sg_hubd_conf(ep->hd);
-
 	ep->stopped = false;
 	/* a source that cannot start is retried by the hub core: it never
 	 * stops the daemon, the rep only stays unregistered */
 	(void)sg_hub_source_start(ep->video);
 	(void)sg_hub_source_start(ep->audio);
-	if (c->gw.transport != SG_HUBD_UDP)
-		tmr_start(&ep->tmr_ka, (uint64_t)c->gw.keepalive_s * 1000,
-			  ka_h, ep);
 	src_state_h(SG_HUB_SRC_OK, 0, ep);
 	return 0;
 }
@@ -267,7 +302,8 @@ void sg_hubd_ep_stop(struct sg_hubd_ep *ep)
 	if (!ep)
 		return;
 	ep->stopped = true;
-	tmr_cancel(&ep->tmr_ka);
+	tmr_cancel(&ep->tmr_rereg);
+	flow_stop(ep);
 	do_unregister(ep);
 }
 
@@ -284,6 +320,14 @@ struct sg_hub_source *sg_hubd_ep_video(const struct sg_hubd_ep *ep)
 struct sg_hub_source *sg_hubd_ep_audio(const struct sg_hubd_ep *ep)
 {
 	return ep->audio;
+}
+
+void sg_hubd_ep_flow(const struct sg_hubd_ep *ep, bool *up, uint64_t *lost)
+{
+	if (up)
+		*up = ep->ka != NULL;
+	if (lost)
+		*lost = ep->flow_lost;
 }
 
 bool sg_hubd_ep_registered(const struct sg_hubd_ep *ep)
@@ -307,7 +351,9 @@ int sg_hubd_ep_status(struct re_printf *pf, const struct sg_hubd_ep *ep)
 			  "\"registered\":%s,\"video\":\"%s\","
 			  "\"audio\":\"%s\",\"reg_ok\":%llu,\"reg_fail\":%llu,"
 			  "\"last_scode\":%u,\"unregisters\":%llu,"
-			  "\"keepalives\":%llu,\"messages\":%llu}",
+			  "\"flow\":%s,\"flows\":%llu,\"flows_lost\":%llu,"
+			  "\"pings\":%llu,"
+			  "\"messages\":%llu}",
 			  ep->rc.id, ep->aor,
 			  ep->registered ? "true" : "false",
 			  sg_hub_src_state_name(sg_hub_source_state(ep->video)),
@@ -315,6 +361,9 @@ int sg_hubd_ep_status(struct re_printf *pf, const struct sg_hubd_ep *ep)
 			  (unsigned long long)ep->reg_ok,
 			  (unsigned long long)ep->reg_fail, ep->last_scode,
 			  (unsigned long long)ep->unregs,
-			  (unsigned long long)ep->kas,
+			  ep->ka ? "true" : "false",
+			  (unsigned long long)ep->flows,
+			  (unsigned long long)ep->flow_lost,
+			  (unsigned long long)ep->pings,
 			  (unsigned long long)ep->msgs);
 }

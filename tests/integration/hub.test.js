@@ -154,7 +154,7 @@ function toTagOf(m) { return /;tag=([^;>\s]+)/.exec(m.hdr.to[0])[1]; }
 // baresip calls alice through Kamailio; the hub answers with alice's
 // synthetic camera and tone; baresip counts what it received.
 // transport 'tcp': the reps register over TCP (Kamailio relays the call
-// over it) and send RFC 5626 CRLF keep-alives every 5 s.
+// over it) and keep the flow with RFC 5626 CRLF pings every ~5 s.
 async function baresipCall(transport = 'udp', codecs = {}) {
   const k = await startKamailio(`kam-hub-${transport}`, transport === 'tcp' ? ['WITH_TCP'] : []);
   let hub; let phone;
@@ -202,8 +202,13 @@ async function baresipCall(transport = 'udp', codecs = {}) {
     if (transport === 'tcp') {
       assert(/REGISTER sip:store1 .*ct=<sip:alice@127\.0\.0\.1:\d+;transport=tcp>/.test(k.err + k.out),
         'alice registered over TCP');
+      // RFC 5626: double-CRLF pings every 5 s on the flow; Kamailio
+      // keeps the connection, the flows stay up and registered
       await waitFor(async () => (await hub.status()).reps.every((r) => r.id === 'dave' ||
-        (r.keepalives > 0 && r.registered)), 12000, 'CRLF keep-alives sent, still registered');
+        r.pings >= 2), 15000, 'two CRLF pings per rep');
+      const reps = (await hub.status()).reps.filter((r) => r.id !== 'dave');
+      assert(reps.every((r) => r.flow && r.flows === 1 && r.flows_lost === 0 && r.registered),
+        `flows up, none lost (${JSON.stringify(reps)})`);
     }
   } finally {
     if (phone) { phone.ctrl.close(); await stop(phone); }

@@ -374,7 +374,93 @@ static int test_register_follows_source(void)
 	return 0;
 }
 
+/* Over TCP: the registration's flow is watched (RFC 5626); when the
+ * registrar's connection goes, the rep registers again at once. */
+static void flow_tmr_h(void *arg)
+{
+	struct registrar *r = arg;
+	struct sg_hubd_ep *ep = sg_hubd_ep_find(r->hd, "alice", 5);
+	uint64_t lost;
+	bool up;
+
+	if (tmr_jiffies() > r->deadline) {
+		r->timeout = true;
+		re_cancel();
+		return;
+	}
+	sg_hubd_ep_flow(ep, &up, &lost);
+	switch (r->phase) {
+
+	case 0:     /* registered over TCP: the registrar drops the flow */
+		if (!sg_hubd_ep_registered(ep) || !up)
+			break;
+		r->regs_at_fail = r->regs;
+		sip_transp_flush(r->sip);
+		if (sip_transp_add(r->sip, SIP_TRANSP_TCP, &r->laddr)) {
+			re_cancel();
+			return;
+		}
+		r->phase = 1;
+		break;
+
+	case 1:
+		if (lost == 1 && up && sg_hubd_ep_registered(ep) &&
+		    r->regs > r->regs_at_fail) {
+			sg_hubd_shutdown(r->hd);
+			return;
+		}
+		break;
+	}
+	tmr_start(&r->tmr, 10, flow_tmr_h, r);
+}
+
+static int test_flow_lost(void)
+{
+	struct sg_hubd_conf *c = malloc(sizeof(*c));
+	struct registrar r;
+	struct sa la;
+	int err;
+
+	TEST_ASSERT(c != NULL);
+	memset(&r, 0, sizeof(r));
+	tmr_init(&r.tmr);
+	sa_set_str(&la, "127.0.0.1", 0);
+	err = sip_alloc(&r.sip, NULL, 8, 8, 8, "test-registrar", NULL, NULL);
+	err |= sip_transp_add(r.sip, SIP_TRANSP_TCP, &la);
+	err |= sip_transp_laddr(r.sip, &r.laddr, SIP_TRANSP_TCP, NULL);
+	err |= sip_listen(&r.lsnr, r.sip, true, reg_req_h, &r);
+	if (!err) {
+		sg_hubd_conf_defaults(c);
+		strcpy(c->hub.control, "127.0.0.1:0");
+		re_snprintf(c->gw.registrar, sizeof(c->gw.registrar),
+			    "sip:%J", &r.laddr);
+		c->gw.transport = SG_HUBD_TCP;
+		c->repc = 1;
+		c->repv[0].video.width = 160;
+		c->repv[0].video.height = 120;
+		c->repv[0].video.fps = 5;
+		err = sg_hubd_alloc(&r.hd, c);
+	}
+	if (!err) {
+		r.deadline = tmr_jiffies() + 5000;
+		tmr_start(&r.tmr, 10, flow_tmr_h, &r);
+		err = re_main(NULL);
+	}
+	tmr_cancel(&r.tmr);
+	mem_deref(r.hd);
+	mem_deref(r.lsnr);
+	sip_close(r.sip, true);
+	mem_deref(r.sip);
+	free(c);
+	TEST_EQ(err, 0);
+	TEST_ASSERT(!r.timeout);
+	TEST_EQ(r.bad_auth, 0);
+	TEST_ASSERT(r.regs > r.regs_at_fail);
+	return 0;
+}
+
 const struct sg_test sg_tests_hubd[] = {
+	{"flow_lost", test_flow_lost},
 	{"switch_parse", test_switch_parse},
 	{"register_follows_source", test_register_follows_source},
 	{"defaults", test_defaults},
