@@ -174,7 +174,7 @@ static struct sg_call *call_by_ref(struct sg_app *app, uint32_t ref)
 	struct le *le;
 
 	for (le = app->calls.head; le; le = le->next)
-		if (sg_call_ref(le->data) == ref)
+		if (sg_call_has_ref(le->data, ref))
 			return le->data;
 	return NULL;
 }

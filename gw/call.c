@@ -40,7 +40,12 @@ struct sg_call {
 	struct sg_route *swroute;      /**< a switch under way             */
 	struct tmr tmr_leg;            /**< a rep's leg failed: next contact */
 	bool rep_answered;             /**< the routed rep answered        */
-	bool sw_refused;               /**< a switch candidate not on the hub */
+	bool sw_refused;               /**< a switch candidate unreachable  */
+	struct sg_sipcall *sip2;       /**< switch: the leg to the new rep  */
+	uint32_t ref2;                 /**< its call_ref                   */
+	bool hub2;
+	struct tmr tmr_sw;             /**< that leg failed: next, deferred */
+	char *offer_kept;              /**< rep calls: the browser's offer  */
 	char reps[SG_CALL_MAX_REPS][SG_REP_ID_MAX]; /**< every rep served  */
 	size_t repc;
 };
@@ -53,11 +58,14 @@ static void destructor(void *arg)
 
 	tmr_cancel(&call->tmr_end);
 	tmr_cancel(&call->tmr_leg);
+	tmr_cancel(&call->tmr_sw);
 	if (have_st)
 		sg_webrtc_transport_stats(call->tp, &st);
 	/* the targets use the transport: drop them first */
 	call->echo = mem_deref(call->echo);
+	call->sip2 = mem_deref(call->sip2);
 	call->sip = mem_deref(call->sip);
+	call->offer_kept = mem_deref(call->offer_kept);
 	/* the reps go back to the router (queued shoppers are served) */
 	call->swroute = mem_deref(call->swroute);
 	call->route = mem_deref(call->route);
@@ -290,8 +298,17 @@ int sg_call_answer_browser(struct sg_call *call, const int16_t *pin_pt,
 
 static void served_by(struct sg_call *call, const char *rep);
 
-void sg_call_notify(struct sg_call *call, const char *type)
+static void switch_answered(struct sg_call *call);
+
+void sg_call_notify(struct sg_call *call, const struct sg_sipcall *leg,
+		    const char *type)
 {
+	if (leg && leg == call->sip2) {
+		/* the browser hears of a switch when it is done */
+		if (!strcmp(type, "connected"))
+			switch_answered(call);
+		return;
+	}
 	if (!strcmp(type, "connected"))
 		call->connected = true;
 	if (!strcmp(type, "connected") && call->route && call->rep) {
@@ -369,14 +386,41 @@ static void served_by(struct sg_call *call, const char *rep)
 		str_ncpy(call->reps[call->repc++], rep, SG_REP_ID_MAX);
 }
 
-int sg_call_leg_to_contact(struct sg_call *call, const struct sg_rep_conf *rep,
-			   size_t contact_idx)
+/* The browser's offer with only what its answer chose per m-line (and
+ * telephone-event): a leg in place of another must offer that, so that
+ * the phone's choice is relayed or transcoded to it. */
+static void offer_restrict(struct sg_sdp *o, const struct sg_webrtc_choice *cv,
+			   size_t cc)
+{
+	size_t i, k, n;
+
+	for (i = 0; i < o->mediac; i++) {
+		struct sg_sdp_media *m = &o->mediav[i];
+
+		if (i >= cc || !cv[i].accepted) {
+			m->port = 0;
+			continue;
+		}
+		for (k = 0, n = 0; k < m->fmtc; k++)
+			if (m->fmtv[k].pt == cv[i].codec.pt ||
+			    (int)m->fmtv[k].pt == cv[i].tel_pt)
+				m->fmtv[n++] = m->fmtv[k];
+		m->fmtc = (uint8_t)n;
+	}
+}
+
+/* A SIP leg of the call toward contact idx of rep: ref names its events;
+ * answered: the browser's choices when it is answered already. */
+static int leg_alloc(struct sg_call *call, struct sg_sipcall **sipp,
+		     uint32_t ref, const struct sg_rep_conf *rep, size_t idx,
+		     const char *offer_text,
+		     const struct sg_webrtc_choice *answered, bool *hubp)
 {
 	const struct sg_conf *conf = sg_app_conf(call->app);
 	const char *contact;
 	char uri[SG_REP_CONTACT_MAX + SG_STORE_ID_MAX + 8];
 	struct sg_sipcall_params p = {
-		.ref = call->ref,
+		.ref = ref,
 		.uri = uri,
 		.callid = call->id,
 		.mconf = &conf->media,
@@ -387,17 +431,16 @@ int sg_call_leg_to_contact(struct sg_call *call, const struct sg_rep_conf *rep,
 		.tp = call->tp,
 		.call = call,
 		.video = !strcmp(call->media, "video"),
+		.answered = answered,
 	};
 	struct sg_sdp *offer;
 	char why[160];
 	bool hub;
 	int err;
 
-	if (!rep || contact_idx >= rep->contactc || !call->offer)
+	if (!rep || idx >= rep->contactc || !offer_text)
 		return EINVAL;
-	if (call->sip)
-		return EALREADY;
-	contact = rep->contacts[contact_idx];
+	contact = rep->contacts[idx];
 	hub = !strcmp(contact, "hub");
 	if (hub) {
 		struct sg_hublegs *h = sg_app_hublegs(call->app);
@@ -423,16 +466,36 @@ int sg_call_leg_to_contact(struct sg_call *call, const struct sg_rep_conf *rep,
 	offer = malloc(sizeof(*offer));
 	if (!offer)
 		return ENOMEM;
-	err = sg_sdp_parse(offer, call->offer, strlen(call->offer), why,
+	err = sg_sdp_parse(offer, offer_text, strlen(offer_text), why,
 			   sizeof(why));
+	if (!err && answered)
+		offer_restrict(offer, answered, call->choicec);
 	if (!err)
-		err = sg_sipcall_alloc(&call->sip, &p, offer);
+		err = sg_sipcall_alloc(sipp, &p, offer);
 	free(offer);
 	if (err) {
 		SG_WARN(SG_SUB_API, call->id, "leg to rep %s (%s) failed: %m",
 			rep->id, hub ? "hub" : contact, err);
 		return err;
 	}
+	*hubp = hub;
+	return 0;
+}
+
+int sg_call_leg_to_contact(struct sg_call *call, const struct sg_rep_conf *rep,
+			   size_t contact_idx)
+{
+	bool hub = false;
+	int err;
+
+	if (!call->offer)
+		return EINVAL;
+	if (call->sip)
+		return EALREADY;
+	err = leg_alloc(call, &call->sip, call->ref, rep, contact_idx,
+			call->offer, NULL, &hub);
+	if (err)
+		return err;
 	call->hub = hub;
 	call->rep = rep;
 	return 0;
@@ -466,8 +529,17 @@ static void leg_failed(void *arg)
 
 /* From the SIP target: its call ended. A rep's leg that was never
  * answered is not the end of the shopper's call. */
-void sg_call_end_later(struct sg_call *call, const char *reason, int code)
+static void switch_leg_failed(void *arg);
+
+void sg_call_end_later(struct sg_call *call, const struct sg_sipcall *leg,
+		       const char *reason, int code)
 {
+	if (leg && leg == call->sip2) {
+		SG_INFO(SG_SUB_API, call->id, "switch leg ended before the "
+			"answer: %s (%d)", reason, code);
+		tmr_start(&call->tmr_sw, 0, switch_leg_failed, call);
+		return;
+	}
 	if (call->route && !call->rep_answered && call->sip) {
 		SG_INFO(SG_SUB_API, call->id, "rep %s: leg ended before the "
 			"answer: %s (%d)", call->rep ? call->rep->id : "?",
@@ -517,37 +589,95 @@ static bool same_hub(struct sg_call *call, const struct sg_rep_conf *to)
 		!strcmp(r1, r2);
 }
 
+/* The new rep answered: the old rep is released and the new route holds
+ * the call (the router's switch routes). */
+static void switch_done(struct sg_call *call, const struct sg_rep_conf *to)
+{
+	struct sg_route *old = call->route;
+
+	call->route = call->swroute;
+	call->swroute = NULL;
+	sg_route_answered(call->route);
+	mem_deref(old);
+	call->rep = to;
+	served_by(call, to->id);
+	(void)send_msg(call, "connected", "rep", to->id, NULL);
+}
+
+/* Drop the switch leg (CANCEL/BYE from its destructor); its late events
+ * go nowhere. */
+static void switch_leg_drop(struct sg_call *call)
+{
+	struct sg_sipcall *sip = call->sip2;
+
+	call->sip2 = NULL;
+	call->ref2 = 0;
+	mem_deref(sip);
+}
+
+static void switch_leg_failed(void *arg)
+{
+	struct sg_call *call = arg;
+
+	switch_leg_drop(call);
+	call->sw_refused = true;
+	if (call->swroute)
+		sg_route_failed(call->swroute);
+}
+
+/* The switch leg answered: it takes the old leg's place toward the same
+ * browser transport (the browser's answer stays: the leg relays or
+ * transcodes to it), the old leg is hung up. */
+static void switch_answered(struct sg_call *call)
+{
+	const struct sg_rep_conf *to = sg_route_rep(call->swroute);
+	struct sg_sipcall *old = call->sip;
+
+	tmr_cancel(&call->tmr_sw);
+	SG_INFO(SG_SUB_API, call->id, "switch: rep %s -> %s (new leg)",
+		call->rep->id, to->id);
+	/* the browser keeps one stream per m-line: continue old's seq/ts */
+	sg_sipcall_follow(call->sip2, old);
+	call->sip = call->sip2;
+	call->ref = call->ref2;
+	call->hub = call->hub2;
+	call->sip2 = NULL;
+	call->ref2 = 0;
+	mem_deref(old);
+	switch_done(call, to);
+}
+
 /* The switch's candidate: on the call's hub, the hub puts that rep's
- * camera and microphone on the call (INFO, no new SDP) and the old rep
- * is released. Toward another hub or a mobile a new leg would have to
- * be bridged in place of this one: not done, next candidate. */
+ * camera and microphone on the call (INFO, no new SDP); elsewhere (a
+ * mobile, another hub) a new leg, bridged in place of the old one once
+ * it answers. */
 static void switch_offer(struct sg_call *call, struct sg_route *sw)
 {
 	const struct sg_rep_conf *to = sg_route_rep(sw);
 	int c = sg_route_contact(sw);
 	char body[SG_REP_ID_MAX + 16];
-	struct sg_route *old;
+	int err;
 
 	re_snprintf(body, sizeof(body), "{\"rep\":\"%s\"}", to->id);
-	if (strcmp(to->contacts[c], "hub") || !same_hub(call, to) ||
-	    sg_sipcall_info(call->sip, "application/vnd.storegw.switch+json",
-			    body)) {
-		SG_INFO(SG_SUB_API, call->id, "switch: rep %s at %s is not on "
-			"this call's hub", to->id, to->contacts[c]);
-		call->sw_refused = true;
-		sg_route_failed(sw);
+	if (!strcmp(to->contacts[c], "hub") && same_hub(call, to) &&
+	    !sg_sipcall_info(call->sip, "application/vnd.storegw.switch+json",
+			     body)) {
+		SG_INFO(SG_SUB_API, call->id, "switch: rep %s -> %s (hub "
+			"INFO)", call->rep->id, to->id);
+		switch_done(call, to);
 		return;
 	}
-	SG_INFO(SG_SUB_API, call->id, "switch: rep %s -> %s (hub INFO)",
-		call->rep->id, to->id);
-	old = call->route;
-	call->route = sw;
-	call->swroute = NULL;
-	sg_route_answered(sw);
-	mem_deref(old);
-	call->rep = to;
-	served_by(call, to->id);
-	(void)send_msg(call, "connected", "rep", to->id, NULL);
+	switch_leg_drop(call);
+	call->ref2 = sg_app_next_ref(call->app);
+	SG_INFO(SG_SUB_API, call->id, "switch: trying rep %s at %s", to->id,
+		to->contacts[c]);
+	err = leg_alloc(call, &call->sip2, call->ref2, to, (size_t)c,
+			call->offer_kept, call->choicev, &call->hub2);
+	if (err) {
+		call->ref2 = 0;
+		call->sw_refused = true;
+		sg_route_failed(sw);
+	}
 }
 
 static void route_h(struct sg_route *rt, enum sg_route_ev ev, void *arg)
@@ -558,11 +688,15 @@ static void route_h(struct sg_route *rt, enum sg_route_ev ev, void *arg)
 		if (ev == SG_ROUTE_OFFER) {
 			switch_offer(call, rt);
 		}
+		else if (ev == SG_ROUTE_RING_TIMEOUT) {
+			tmr_cancel(&call->tmr_sw);
+			switch_leg_drop(call);
+		}
 		else if (ev == SG_ROUTE_NOREP) {
 			sg_webrtc_client_error(call->cli, call->callid,
 					       SG_ERR_UNAVAILABLE, "switch: %s",
 					       call->sw_refused ?
-					       "only to a rep on the same hub" :
+					       "the rep did not answer" :
 					       "no other rep is free");
 			call->swroute = mem_deref(call->swroute);
 		}
@@ -609,7 +743,10 @@ static int start_rep(struct sg_call *call, const char *sdp_text)
 				       SG_ERR_BAD_FIELD, "to: %s", msg);
 		return err;
 	}
+	/* kept for a switch leg, which offers what the browser agreed */
 	err = str_dup(&call->offer, sdp_text);
+	if (!err)
+		err = str_dup(&call->offer_kept, sdp_text);
 	if (err)
 		return err;
 	err = sg_route_alloc(&call->route, sg_app_router(call->app),
@@ -946,8 +1083,15 @@ uint32_t sg_call_ref(const struct sg_call *call)
 
 void sg_call_sip_event(struct sg_call *call, const struct sg_sip_ev *ev)
 {
-	if (call->sip)
+	if (call->sip2 && ev->call_ref == call->ref2)
+		sg_sipcall_event(call->sip2, ev);
+	else if (call->sip)
 		sg_sipcall_event(call->sip, ev);
+}
+
+bool sg_call_has_ref(const struct sg_call *call, uint32_t ref)
+{
+	return ref && (ref == call->ref || ref == call->ref2);
 }
 
 const char *sg_call_id(const struct sg_call *call)

@@ -158,6 +158,8 @@ struct le *sg_call_le(struct sg_call *call);
 const char *sg_call_peer(const struct sg_call *call);
 /** The call's reference toward sip/ (0: not a SIP call). */
 uint32_t sg_call_ref(const struct sg_call *call);
+/** Whether ref names one of the call's legs (a switch has two). */
+bool sg_call_has_ref(const struct sg_call *call, uint32_t ref);
 struct sg_sip_ev;
 void sg_call_sip_event(struct sg_call *call, const struct sg_sip_ev *ev);
 struct sg_rep_conf;

@@ -33,6 +33,7 @@ struct sg_sipcall {
 	size_t sc;
 	int8_t by_mline[SG_SDP_MAX_MEDIA]; /**< browser m-line -> stream    */
 	bool browser_answered;
+	const struct sg_webrtc_choice *fixed; /**< answered before this leg */
 	bool answered;                  /**< 200 from the phone            */
 	bool ringing_sent;
 	bool ended;                     /**< sip/ said ENDED: ref is free  */
@@ -167,6 +168,7 @@ int sg_sipcall_alloc(struct sg_sipcall **sp, const struct sg_sipcall_params *p,
 	s->ref = p->ref;
 	s->tp = p->tp;
 	s->call = p->call;
+	s->fixed = p->answered;
 	s->ended = true;               /* until the INVITE is out */
 	str_ncpy(s->callid, p->callid, sizeof(s->callid));
 	memset(s->by_mline, -1, sizeof(s->by_mline));
@@ -324,6 +326,11 @@ static int remote_sdp(struct sg_sipcall *s, const char *text)
 		return err;
 	}
 
+	if (!s->browser_answered && s->fixed) {
+		/* a leg in place of another: the browser keeps its codecs */
+		choices = s->fixed;
+		s->browser_answered = true;
+	}
 	if (!s->browser_answered) {
 		sg_sdpmap_pins(&s->map, SG_SDP_MAX_MEDIA, pins);
 		err = sg_call_answer_browser(s->call, pins, &choices);
@@ -415,7 +422,7 @@ static const char *reason_of(const struct sg_sip_ev *ev)
 static void media_failed(struct sg_sipcall *s)
 {
 	(void)s->sig.hangup(s->sig.arg, s->ref);
-	sg_call_end_later(s->call, "media-mismatch", 488);
+	sg_call_end_later(s->call, s, "media-mismatch", 488);
 }
 
 void sg_sipcall_event(struct sg_sipcall *s, const struct sg_sip_ev *ev)
@@ -431,7 +438,7 @@ void sg_sipcall_event(struct sg_sipcall *s, const struct sg_sip_ev *ev)
 		s->last_code = ev->code;
 		if (!s->ringing_sent) {
 			s->ringing_sent = true;
-			sg_call_notify(s->call, "ringing");
+			sg_call_notify(s->call, s, "ringing");
 		}
 		/* RFC 3960: 183 with SDP is early media: the browser hears it */
 		if (ev->sdp && !s->browser_answered && remote_sdp(s, ev->sdp))
@@ -448,7 +455,7 @@ void sg_sipcall_event(struct sg_sipcall *s, const struct sg_sip_ev *ev)
 		}
 		if (!s->answered) {
 			s->answered = true;
-			sg_call_notify(s->call, "connected");
+			sg_call_notify(s->call, s, "connected");
 		}
 		break;
 
@@ -468,7 +475,7 @@ void sg_sipcall_event(struct sg_sipcall *s, const struct sg_sip_ev *ev)
 		SG_INFO(SG_SUB_API, s->callid, "SIP call ended: %d %s%s",
 			ev->code, ev->reason ? ev->reason : "",
 			ev->by_remote ? " (far end)" : "");
-		sg_call_end_later(s->call, reason_of(ev), ev->code);
+		sg_call_end_later(s->call, s, reason_of(ev), ev->code);
 		break;
 
 	default:
@@ -555,6 +562,22 @@ int sg_sipcall_info(struct sg_sipcall *s, const char *ctype,
 	if (!s->sig.info)
 		return ENOTSUP;
 	return s->sig.info(s->sig.arg, s->ref, ctype, body);
+}
+
+void sg_sipcall_follow(struct sg_sipcall *s, const struct sg_sipcall *prev)
+{
+	size_t i;
+
+	for (i = 0; s && prev && i < s->sc; i++) {
+		struct stream *st = &s->sv[i];
+		int p = prev->by_mline[st->mline];
+
+		/* a transcoder numbers its own output: not followed yet */
+		if (p < 0 || st->xc || prev->sv[p].xc)
+			continue;
+		sg_relay_stream_follow(&st->to_browser,
+				       &prev->sv[p].to_browser);
+	}
 }
 
 void sg_sipcall_hangup(struct sg_sipcall *s)

@@ -47,6 +47,11 @@ struct sg_sipcall_params {
 	struct sg_webrtc_transport *tp;  /**< the browser leg (weak)        */
 	struct sg_call *call;            /**< owner (weak)                  */
 	bool video;                      /**< false: audio call, no video   */
+	/** The browser is answered already (a leg that replaces another one
+	 *  in a call): its choice per m-line, which the leg relays or
+	 *  transcodes to; the offer passed must list only those codecs.
+	 *  NULL: the leg's SDP answers the browser. Weak (the call's). */
+	const struct sg_webrtc_choice *answered;
 };
 
 /** Plan, open the IMS-side RTP legs and send the INVITE. */
@@ -64,6 +69,9 @@ int sg_sipcall_dtmf(struct sg_sipcall *s, const char *digits);
 /** INFO in the dialog (the showroom switch); ENOTSUP without info. */
 int sg_sipcall_info(struct sg_sipcall *s, const char *ctype,
 		    const char *body);
+/** s replaces prev toward the browser: what s relays continues prev's
+ *  RTP sequence numbers and timestamps (relayed streams). */
+void sg_sipcall_follow(struct sg_sipcall *s, const struct sg_sipcall *prev);
 /** CANCEL/BYE toward the phone (the call ends at once on our side). */
 void sg_sipcall_hangup(struct sg_sipcall *s);
 bool sg_sipcall_answered(const struct sg_sipcall *s);
@@ -78,11 +86,14 @@ int sg_sipcall_json(struct re_printf *pf, const struct sg_sipcall *s);
  */
 int sg_call_answer_browser(struct sg_call *call, const int16_t *pin_pt,
 			   const struct sg_webrtc_choice **choices);
-/** Tell the browser something: "ringing", "connected". */
-void sg_call_notify(struct sg_call *call, const char *type);
+/** Tell the browser something: "ringing", "connected" (leg: whose). */
+void sg_call_notify(struct sg_call *call, const struct sg_sipcall *leg,
+		    const char *type);
 /** A chat line from the far end. */
 void sg_call_chat_in(struct sg_call *call, const char *from, const char *text);
-/** End the call from a callback (deferred): hangup {reason, code}. */
-void sg_call_end_later(struct sg_call *call, const char *reason, int code);
+/** Leg ended: end the call from a callback (deferred): hangup {reason,
+ *  code}; a rep's leg not yet answered: the call tries the next one. */
+void sg_call_end_later(struct sg_call *call, const struct sg_sipcall *leg,
+		       const char *reason, int code);
 
 #endif

@@ -722,6 +722,15 @@ int sg_relay_stream_init(struct sg_relay_stream *s,
 			 const struct sg_relay_map *map);
 
 /**
+ * s takes over from prev toward the same destination (a new source leg in
+ * place of an old one): its first packet continues prev's sequence
+ * numbers and timestamps, so the receiver sees one stream. Nothing
+ * happens when prev sent nothing or the output clocks differ.
+ */
+void sg_relay_stream_follow(struct sg_relay_stream *s,
+			    const struct sg_relay_stream *prev);
+
+/**
  * Rewrite one RTP packet in place for the destination: PT, SSRC (if
  * map.out_ssrc), sequence number and timestamp continuous across source
  * SSRC changes, telephone-event timestamp/duration scaled (RFC 4733).

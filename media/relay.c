@@ -143,6 +143,21 @@ static uint32_t map_ts(struct sg_relay_stream *s, uint32_t in_ts)
 }
 
 
+void sg_relay_stream_follow(struct sg_relay_stream *s,
+			    const struct sg_relay_stream *prev)
+{
+	if (!s || !prev || !prev->have_out ||
+	    s->map.out_clock != prev->map.out_clock)
+		return;
+	/* the next packet rebases onto what prev sent last (rebase()) */
+	s->have_src = false;
+	s->have_out = true;
+	s->max_seq = prev->max_seq;
+	s->max_ts = prev->max_ts;
+	s->max_ts_us = prev->max_ts_us;
+}
+
+
 /**
  * Rewrite one RTP packet in place for the destination leg.
  * @param s    stream state

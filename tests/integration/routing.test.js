@@ -239,8 +239,65 @@ async function fallthrough() {
   }
 }
 
+// baresip prints RTP statistics when a call ends (rtp_stats yes)
+function rtpStats(p) {
+  const a = /audio\s+Transmit:\s+Receive:\s*\npackets:\s+(\d+)\s+(\d+)/.exec(p.out);
+  return a ? { tx: Number(a[1]), rx: Number(a[2]) } : null;
+}
+
+// switch {rep} from a hub rep to a rep reached only on the mobile: a new
+// leg through the IMS core takes the old one's place; the browser keeps
+// its transport and its answer (no new SDP) and hears the new rep.
+async function switchMobile() {
+  let k; let gw; let alice; let mobile; let s;
+  try {
+    k = await startKamailio('routing-kamailio2');
+    mobile = await baresip('dave-mobile2', k, '+4930123', 'telpw', { video: '' });
+    gw = await routingGateway('routing-switch', [{ id: 'alice' },
+      { id: 'dave', contacts: ['tel:+4930123'] }], { k });
+    alice = await hubRep(gw, 'alice');
+    await waitFor(async () => (await reps(gw)).every((x) => x.state === 'available'), 5000,
+      'alice and dave available');
+
+    s = await shopper(gw, 's1', 'rep:alice');
+    await connected(s);
+    const a0 = await s.audio();
+    await s.page.evaluate(() => window.c.ws.send(JSON.stringify(
+      { type: 'switch', call: 's1', rep: 'dave' })));
+    const m = await s.next('connected');
+    assert(m.type === 'connected' && m.rep === 'dave', `connected to dave (${JSON.stringify(m)})`);
+    await mobile.wait(/Call established|established/i, 5000, 'the mobile answered');
+    // alice's leg is hung up; she is free again
+    await waitFor(async () => (await repOf(gw, 'alice')).state === 'available', 5000,
+      'alice released');
+    assert((await repOf(gw, 'dave')).state === 'busy', 'dave busy');
+    const a1 = await s.audio();
+    await sleep(2000);
+    const a2 = await s.audio();
+    console.log(`    browser audio packets: ${a0} before, ${a1} at, ${a2} 2 s after the switch`);
+    assert(a2 > a1 + 50, `the browser hears the mobile after the switch (${a1} -> ${a2})`);
+    const c = await calls(gw);
+    assert(c.length === 1 && c[0].rep === 'dave' && JSON.stringify(c[0].reps) === '["alice","dave"]',
+      `the call record lists alice and dave (${JSON.stringify(c)})`);
+    assert(await series(gw, 'router_switched_total') === 1, 'one switch counted');
+    const offers = (gw.log().match(/INVITE tel:\+4930123 as /g) || []).length;
+    assert(offers === 1, `one INVITE to the mobile (${offers})`);
+
+    await s.hangup();
+    const rx = await waitFor(() => rtpStats(mobile), 5000, 'the mobile\'s RTP statistics');
+    console.log(`    the mobile received ${rx.rx} audio RTP packets from the browser`);
+    assert(rx.rx > 50, `browser audio reached the mobile (${JSON.stringify(rx)})`);
+  } finally {
+    if (s) await s.close().catch(() => {});
+    if (gw) await stopGateway(gw);
+    for (const p of [alice, mobile]) if (p) { p.ctrl.close(); await stop(p); }
+    if (k) await stopKamailio(k);
+  }
+}
+
 module.exports = [
   { name: 'queue', fn: queue, timeout: 120000 },
   { name: 'skip', fn: skip, timeout: 120000 },
   { name: 'fallthrough', fn: fallthrough, timeout: 120000 },
+  { name: 'switch_mobile', fn: switchMobile, timeout: 120000 },
 ];

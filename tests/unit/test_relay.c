@@ -257,6 +257,60 @@ static int test_relay_ssrc_change(void)
 	return 0;
 }
 
+/* a new leg's stream takes over from the old one toward the browser: the
+ * browser sees one stream (seq +1, ts forward), whatever the new source
+ * numbers */
+static int test_relay_follow(void)
+{
+	struct sg_relay_stream old, s, lone;
+	struct sg_rtp_hdr h;
+	uint8_t p[256];
+	struct mbuf mb = {.buf = p, .size = sizeof(p)};
+	uint16_t last_seq = 0;
+	uint32_t last_ts = 0;
+	unsigned i;
+
+	TEST_EQ(sg_relay_stream_init(&old, &opus_map), 0);
+	TEST_EQ(sg_relay_stream_init(&s, &opus_map), 0);
+	TEST_EQ(sg_relay_stream_init(&lone, &opus_map), 0);
+	for (i = 0; i < 5; i++) {
+		mkpkt(&mb, 111, (uint16_t)(40000 + i), 7000 + 960 * i,
+		      0xaaaa, 20);
+		TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+		TEST_EQ(sg_relay_stream_rewrite(&old, p, mb.end, &h), 0);
+		TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+		last_seq = h.seq;
+		last_ts = h.ts;
+	}
+	/* nothing sent yet by prev: no effect */
+	sg_relay_stream_follow(&old, &lone);
+	TEST_ASSERT(old.have_out);
+
+	sg_relay_stream_follow(&s, &old);
+	for (i = 0; i < 3; i++) {
+		/* the new source starts far behind the old numbering */
+		mkpkt(&mb, 111, (uint16_t)(100 + i), 900 + 960 * i, 0xbbbb,
+		      20);
+		TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+		TEST_EQ(sg_relay_stream_rewrite(&s, p, mb.end, &h), 0);
+		TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+		TEST_EQ((uint16_t)(h.seq - last_seq), 1);
+		TEST_ASSERT((int32_t)(h.ts - last_ts) > 0);
+		TEST_EQ(h.marker, i == 0);
+		last_seq = h.seq;
+		last_ts = h.ts;
+	}
+	TEST_EQ(s.st.src_changes, 0);
+
+	/* without follow the new stream passes the source's numbers on */
+	mkpkt(&mb, 111, 100, 900, 0xbbbb, 20);
+	TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+	TEST_EQ(sg_relay_stream_rewrite(&lone, p, mb.end, &h), 0);
+	TEST_EQ(sg_rtp_hdr_parse(&h, p, mb.end), 0);
+	TEST_EQ(h.seq, 100);
+	return 0;
+}
+
 static int test_relay_telev_scale(void)
 {
 	/* event-only stream 48 kHz -> 8 kHz: timestamp and duration / 6 */
@@ -866,6 +920,7 @@ static int test_rtcp_reports(void)
 
 const struct sg_test sg_tests_relay[] = {
 	{"ssrc_change", test_relay_ssrc_change},
+	{"follow", test_relay_follow},
 	{"telev_scale", test_relay_telev_scale},
 	{"dtmf_parse", test_dtmf_parse},
 	{"dtmf_gen", test_dtmf_gen},
