@@ -214,7 +214,8 @@ static const char *ipver(const char *addr)
 	return strchr(addr, ':') ? "IP6" : "IP4";
 }
 
-static void put_fmt(struct out *o, const struct sg_sdp_fmt *f, bool video)
+static void put_fmt(struct out *o, const struct sg_sdp_fmt *f, bool video,
+		    bool tmmbr)
 {
 	uint8_t k;
 
@@ -232,10 +233,12 @@ static void put_fmt(struct out *o, const struct sg_sdp_fmt *f, bool video)
 		if (!strcmp(f->fb[k], "nack") || !strcmp(f->fb[k], "nack pli")
 		    || !strcmp(f->fb[k], "ccm fir"))
 			put(o, "a=rtcp-fb:%u %s\r\n", f->pt, f->fb[k]);
-	/* RFC 5104 7.1: TMMBR on every video stream (TS 26.114 10.3 rate
-	 * adaptation): the leg answers TMMBN; the cap is for our encoder
-	 * (sg_xcode_tmmbr) or, relayed, for the browser as REMB */
-	put(o, "a=rtcp-fb:%u ccm tmmbr\r\n", f->pt);
+	/* RFC 5104 7.1: TMMBR on every video stream we offer (TS 26.114
+	 * 10.3 rate adaptation), answered where offered: the leg answers
+	 * TMMBN; the cap is for our encoder (sg_xcode_tmmbr) or, relayed,
+	 * for the browser as REMB */
+	if (tmmbr)
+		put(o, "a=rtcp-fb:%u ccm tmmbr\r\n", f->pt);
 }
 
 /* SDES suites by tag - 1 (RFC 4568 6.2): the one every SBC and phone has
@@ -330,12 +333,12 @@ int sg_sdpmap_offer(char *buf, size_t bufsz, struct sg_sdpmap *map,
 			put(&o, "c=IN %s %s\r\n", ipver(s->addr), s->addr);
 		for (k = 0; k < m->fmtc; k++)
 			if (relayable(m, &m->fmtv[k]))
-				put_fmt(&o, &m->fmtv[k], s->video);
+				put_fmt(&o, &m->fmtv[k], s->video, true);
 		for (k = 0; k < s->xfmtc; k++) {
 			struct sg_sdp_fmt f;
 
 			xfmt(&f, &s->xfmtv[k]);
-			put_fmt(&o, &f, s->video);
+			put_fmt(&o, &f, s->video, true);
 		}
 		if (s->tel_pt >= 0)
 			put(&o, "a=rtpmap:%d telephone-event/8000\r\n"
@@ -593,4 +596,249 @@ void sg_sdpmap_pins(const struct sg_sdpmap *map, size_t browser_mediac,
 		if (s->accepted && s->mline < browser_mediac)
 			pin_pt[s->mline] = s->transcode ? s->bpt : s->codec.pt;
 	}
+}
+
+
+/* ---- the phone offers (calls toward a browser): decide and answer ---- */
+
+/* RFC 6184 8.1: packetization-mode absent is 0, profile-level-id absent
+ * is baseline. We packetise modes 0 and 1 and encode constrained
+ * baseline, which every browser decodes (RFC 7742 6.2): profile_idc 0x42. */
+static bool h264_ok(const struct sg_sdp_fmt *f)
+{
+	char v[16];
+
+	if (!sg_sdp_fmtp_param(f, "packetization-mode", v, sizeof(v)) &&
+	    strcmp(v, "0") && strcmp(v, "1"))
+		return false;
+	return sg_sdp_fmtp_param(f, "profile-level-id", v, sizeof(v)) ||
+		!strncasecmp(v, "42", 2);
+}
+
+/* RFC 4867 8.3.1: the answer keeps crc, robust-sorting and interleaving
+ * as offered, and our AMR payloads have none of them; one channel. */
+static bool amr_ok(const struct sg_sdp_fmt *f)
+{
+	static const char *const none[] = {"crc", "robust-sorting",
+					   "interleaving", NULL};
+	const char *const *k;
+	char v[16];
+
+	for (k = none; *k; k++)
+		if (!sg_sdp_fmtp_param(f, *k, v, sizeof(v)) && strcmp(v, "0"))
+			return false;
+	return f->channels <= 1;
+}
+
+static bool named(const struct sg_sdp_fmt *f, const char *name,
+		  uint32_t rate)
+{
+	return !strcasecmp(f->name, name) && f->clock_rate == rate;
+}
+
+/* A phone format the browser takes as it is (relay). */
+static bool browser_has(const struct sg_sdpmap_bcaps *c,
+			const struct sg_sdp_fmt *f, bool video)
+{
+	if (video)
+		return (c->vp8 && named(f, "VP8", 90000)) ||
+			(c->h264 && named(f, "H264", 90000) && h264_ok(f));
+	return (c->opus && named(f, "opus", 48000)) ||
+		(c->pcmu && named(f, "PCMU", 8000)) ||
+		(c->pcma && named(f, "PCMA", 8000)) ||
+		(c->g722 && named(f, "G722", 8000));
+}
+
+/* A phone format our pipelines decode and encode (media/acodec, vtx). */
+static bool we_transcode(const struct sg_sdp_fmt *f, bool video)
+{
+	int id;
+
+	if (video)
+		return named(f, "VP8", 90000) ||
+			(named(f, "H264", 90000) && h264_ok(f));
+	id = sg_acodec_by_name(f->name);
+	if (id < 0 ||
+	    f->clock_rate != sg_acodec_rtp_rate((enum sg_acodec_id)id))
+		return false;
+	return (id != SG_ACODEC_AMRWB && id != SG_ACODEC_AMRNB) || amr_ok(f);
+}
+
+/* The browser side of a transcoded stream: our preference among its
+ * codecs (Opus: wideband at any bitrate; VP8: what every browser has). */
+static const char *browser_codec(const struct sg_sdpmap_bcaps *c,
+				 bool video)
+{
+	if (video)
+		return c->vp8 ? "VP8" : c->h264 ? "H264" : NULL;
+	return c->opus ? "opus" : c->g722 ? "G722" : c->pcmu ? "PCMU" :
+		c->pcma ? "PCMA" : NULL;
+}
+
+/* RFC 3264 6.1: sendonly is answered recvonly and the other way round */
+static enum sg_sdp_dir mirror(enum sg_sdp_dir d)
+{
+	return d == SG_SDP_SENDONLY ? SG_SDP_RECVONLY :
+		d == SG_SDP_RECVONLY ? SG_SDP_SENDONLY : d;
+}
+
+static bool has_fb(const struct sg_sdp_fmt *f, const char *fb)
+{
+	uint8_t k;
+
+	for (k = 0; k < f->fbc && k < SG_SDP_MAX_FB; k++)
+		if (!strcmp(f->fb[k], fb))
+			return true;
+	return false;
+}
+
+static const char *decide_one(struct sg_sdpmap_pstream *ps,
+			      const struct sg_sdp_media *m,
+			      const struct sg_sdpmap_bcaps *caps)
+{
+	const struct sg_sdp_fmt *f = NULL, *te;
+	const char *bc = NULL;
+	uint8_t k;
+
+	if (!m->port)
+		return "port 0";
+	if (strcmp(m->type, "audio") && strcmp(m->type, "video"))
+		return "not audio or video";
+	/* SDES (RTP/SAVP) and DTLS are not answered here yet */
+	if (strcmp(m->proto, "RTP/AVP") && strcmp(m->proto, "RTP/AVPF"))
+		return "not plain RTP/AVP";
+	if (!m->conn_addr[0])
+		return "no connection address";
+	ps->video = !strcmp(m->type, "video");
+
+	for (k = 0; k < m->fmtc && !f; k++)
+		if (browser_has(caps, &m->fmtv[k], ps->video))
+			f = &m->fmtv[k];
+	if (f) {
+		str_ncpy(ps->bcodec, f->name, sizeof(ps->bcodec));
+	}
+	else {
+		bc = browser_codec(caps, ps->video);
+		for (k = 0; bc && k < m->fmtc && !f; k++)
+			if (we_transcode(&m->fmtv[k], ps->video))
+				f = &m->fmtv[k];
+		if (!f)
+			return "no codec the browser has or we transcode";
+		str_ncpy(ps->bcodec, bc, sizeof(ps->bcodec));
+		ps->transcode = true;
+	}
+	ps->pfmt = *f;
+	ps->accepted = true;
+
+	if (!ps->video) {
+		te = sg_sdp_fmt_find(m, "telephone-event", f->clock_rate);
+		if (!te)
+			te = sg_sdp_fmt_find(m, "telephone-event", 8000);
+		if (te) {
+			ps->tel_pt = te->pt;
+			ps->tel_rate = te->clock_rate;
+		}
+	}
+	else {
+		ps->fb_pli = has_fb(f, "nack pli");
+		ps->fb_fir = has_fb(f, "ccm fir");
+		ps->fb_tmmbr = has_fb(f, "ccm tmmbr");
+	}
+	ps->dir = mirror(m->dir);
+	/* RFC 3264 8.4: c=0.0.0.0 is an old-style hold */
+	if (!strcmp(m->conn_addr, "0.0.0.0"))
+		ps->dir = SG_SDP_INACTIVE;
+	str_ncpy(ps->raddr, m->conn_addr, sizeof(ps->raddr));
+	ps->rport = m->port;
+	ps->rtcp_mux = m->rtcp_mux;
+	ps->rrtcp_port = m->rtcp_mux ? m->port :
+		(m->rtcp_port ? m->rtcp_port : (uint16_t)(m->port + 1));
+	return NULL;
+}
+
+int sg_sdpmap_decide(struct sg_sdpmap_in *in, const struct sg_sdp *offer,
+		     const struct sg_sdpmap_bcaps *caps, char *why,
+		     size_t whysz)
+{
+	size_t i, accepted = 0;
+
+	if (!in || !offer || !caps)
+		return EINVAL;
+	memset(in, 0, sizeof(*in));
+	if (why && whysz)
+		why[0] = '\0';
+
+	for (i = 0; i < offer->mediac && i < SG_SDP_MAX_MEDIA; i++) {
+		struct sg_sdpmap_pstream *ps = &in->sv[i];
+
+		ps->tel_pt = -1;
+		ps->why = decide_one(ps, &offer->mediav[i], caps);
+		if (ps->accepted)
+			++accepted;
+		else if (why && whysz)
+			snprintf(why, whysz, "m-line %zu: %s", i, ps->why);
+	}
+	in->sc = i;
+
+	return accepted ? 0 : ENOENT;
+}
+
+int sg_sdpmap_in_answer(char *buf, size_t bufsz,
+			const struct sg_sdpmap_in *in,
+			const struct sg_sdp *offer)
+{
+	struct out o = {.p = buf, .sz = bufsz};
+	const char *addr = NULL;
+	size_t i;
+
+	if (!buf || !bufsz || !in || !offer || in->sc > offer->mediac)
+		return EINVAL;
+	buf[0] = '\0';
+	for (i = 0; i < in->sc && !addr; i++)
+		if (in->sv[i].accepted)
+			addr = in->sv[i].addr;
+	if (!addr || !addr[0])
+		return EINVAL;
+
+	put(&o, "v=0\r\no=- %llu 1 IN %s %s\r\ns=storegw\r\n"
+	    "c=IN %s %s\r\nt=0 0\r\n", (unsigned long long)in->sess_id,
+	    ipver(addr), addr, ipver(addr), addr);
+
+	for (i = 0; i < in->sc; i++) {
+		const struct sg_sdpmap_pstream *ps = &in->sv[i];
+		const struct sg_sdp_media *m = &offer->mediav[i];
+
+		/* RFC 3264 6: a rejected stream keeps its m-line, port 0 */
+		if (!ps->accepted) {
+			if (m->fmtc)
+				put(&o, "m=%s 0 %s %u\r\n", m->type, m->proto,
+				    m->fmtv[0].pt);
+			else
+				put(&o, "m=%s 0 %s %s\r\n", m->type, m->proto,
+				    m->app_fmt[0] ? m->app_fmt : "0");
+			continue;
+		}
+		put(&o, "m=%s %u %s %u", m->type, ps->port, m->proto,
+		    ps->pfmt.pt);
+		if (ps->tel_pt >= 0)
+			put(&o, " %d", ps->tel_pt);
+		put(&o, "\r\n");
+		if (strcmp(ps->addr, addr))
+			put(&o, "c=IN %s %s\r\n", ipver(ps->addr), ps->addr);
+		put_fmt(&o, &ps->pfmt, ps->video, ps->fb_tmmbr);
+		if (ps->tel_pt >= 0)
+			put(&o, "a=rtpmap:%d telephone-event/%u\r\n"
+			    "a=fmtp:%d 0-15\r\n", ps->tel_pt, ps->tel_rate,
+			    ps->tel_pt);
+		if (!ps->video)
+			put(&o, "a=ptime:%u\r\n", m->ptime ? m->ptime : 20);
+		/* RFC 5761: mux only where offered; else RFC 3605 */
+		if (ps->rtcp_mux)
+			put(&o, "a=rtcp-mux\r\n");
+		else
+			put(&o, "a=rtcp:%u\r\n", ps->port + 1);
+		put(&o, "a=%s\r\n", dir_name(ps->dir));
+	}
+
+	return o.full ? ENOBUFS : 0;
 }

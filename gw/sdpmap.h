@@ -97,6 +97,68 @@ int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
 void sg_sdpmap_pins(const struct sg_sdpmap *map, size_t browser_mediac,
 		    int16_t pin_pt[SG_SDP_MAX_MEDIA]);
 
+/* ---- the other way: the phone offers, toward a browser (issue 4) ---- */
+
+/** What the browser side can take. A browser has not spoken when a phone
+ *  offers: these are what every WebRTC browser has (RFC 7874: Opus and
+ *  G.711; RFC 7742: VP8 and H.264 constrained baseline), or less. */
+struct sg_sdpmap_bcaps {
+	bool opus, pcmu, pcma, g722;
+	bool vp8, h264;
+};
+
+/** The decision for one m-line of the phone's offer. */
+struct sg_sdpmap_pstream {
+	bool accepted;            /**< false: port 0 in the answer           */
+	bool video;
+	bool transcode;           /**< else relay: the browser gets pfmt     */
+	struct sg_sdp_fmt pfmt;   /**< the phone's format we answer (its PT,
+				       fmtp as offered: RFC 4867 8.3.1)      */
+	char bcodec[16];          /**< the browser side's codec: pfmt's name
+				       when relaying, else what we transcode
+				       to ("opus", "VP8", "H264", ...)       */
+	int tel_pt;               /**< the phone's telephone-event PT, -1    */
+	uint32_t tel_rate;
+	enum sg_sdp_dir dir;      /**< ours in the answer (RFC 3264 6.1)     */
+	char raddr[SG_SDP_TOKEN]; /**< the phone's address and ports         */
+	uint16_t rport, rrtcp_port;
+	bool rtcp_mux;
+	bool fb_pli, fb_fir, fb_tmmbr; /**< video feedback it offered         */
+	const char *why;          /**< not accepted: the reason (static)     */
+	/* set by the caller before sg_sdpmap_in_answer() */
+	uint16_t port;            /**< our RTP port toward the phone         */
+	char addr[64];            /**< our address toward the phone          */
+};
+
+struct sg_sdpmap_in {
+	struct sg_sdpmap_pstream sv[SG_SDP_MAX_MEDIA]; /**< per phone m-line */
+	size_t sc;                /**< = the offer's m-line count            */
+	uint64_t sess_id;         /**< o= of our answer (set by the caller)  */
+};
+
+/**
+ * Decide every m-line of a phone's offer (RFC 3264 6): relay the first of
+ * the phone's formats, in its order, that the browser takes as it is;
+ * else transcode the first one we can (AMR-WB, AMR, G.711, G.722; H.264
+ * mode 0/1 constrained baseline; VP8) to the browser's best (Opus, else
+ * G.711/G.722; VP8, else H.264); else reject it. Plain RTP/AVP(F) only.
+ * Pure: reads the offer and caps, writes in.
+ * @return 0, EINVAL, ENOENT when nothing is accepted (why says it)
+ */
+int sg_sdpmap_decide(struct sg_sdpmap_in *in, const struct sg_sdp *offer,
+		     const struct sg_sdpmap_bcaps *caps, char *why,
+		     size_t whysz);
+
+/**
+ * Print the answer to the phone for in (ports and addresses of accepted
+ * streams set by the caller): per m-line in the offer's order, accepted
+ * ones with the chosen format and telephone-event, rejected ones with
+ * port 0 (RFC 3264 6). ENOBUFS when bufsz is too small.
+ */
+int sg_sdpmap_in_answer(char *buf, size_t bufsz,
+			const struct sg_sdpmap_in *in,
+			const struct sg_sdp *offer);
+
 /** Zero every key in the map (RFC 4568 keys are secrets). */
 void sg_sdpmap_wipe(struct sg_sdpmap *map);
 

@@ -632,6 +632,237 @@ static int test_sdp_crypto_parse(void)
 	return 0;
 }
 
+/* ---- the phone offers (toward a browser) ---- */
+
+/* A ViLTE phone (TS 26.114 annex A style): AMR-WB both formats, AMR,
+ * telephone-event at 16 and 8 kHz; H.264 CB mode 1 with AVPF feedback and
+ * TMMBR; a data m-line it has no business offering. */
+static const char vilte_offer[] =
+	"v=0\r\no=phone 1 1 IN IP4 192.0.2.10\r\ns=-\r\n"
+	"c=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+	"m=audio 49152 RTP/AVP 97 98 99 100 101\r\n"
+	"a=rtpmap:97 AMR-WB/16000/1\r\n"
+	"a=fmtp:97 mode-change-capability=2;max-red=0\r\n"
+	"a=rtpmap:98 AMR-WB/16000/1\r\n"
+	"a=fmtp:98 octet-align=1;mode-change-capability=2\r\n"
+	"a=rtpmap:99 AMR/8000/1\r\n"
+	"a=rtpmap:100 telephone-event/16000\r\na=fmtp:100 0-15\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n"
+	"a=ptime:20\r\na=sendrecv\r\n"
+	"m=video 49154 RTP/AVPF 102\r\n"
+	"a=rtpmap:102 H264/90000\r\n"
+	"a=fmtp:102 profile-level-id=42e01f;packetization-mode=1\r\n"
+	"a=rtcp-fb:102 nack pli\r\na=rtcp-fb:102 ccm fir\r\n"
+	"a=rtcp-fb:102 ccm tmmbr\r\na=rtcp:49157\r\na=sendrecv\r\n"
+	"m=application 49160 UDP/DTLS/SCTP webrtc-datachannel\r\n";
+
+static const struct sg_sdpmap_bcaps chromium = {
+	.opus = true, .pcmu = true, .pcma = true, .g722 = true,
+	.vp8 = true, .h264 = true,
+};
+
+static struct sg_sdpmap_in in;
+
+static int decide(const char *text, const struct sg_sdpmap_bcaps *caps)
+{
+	int err;
+
+	if (!answer)
+		answer = calloc(1, sizeof(*answer));
+	TEST_ASSERT(answer != NULL);
+	err = sg_sdp_parse(answer, text, strlen(text), why, sizeof(why));
+	if (err)
+		return -1;
+	return sg_sdpmap_decide(&in, answer, caps, why, sizeof(why));
+}
+
+static int answer_in(void)
+{
+	size_t i;
+
+	for (i = 0; i < in.sc; i++) {
+		strcpy(in.sv[i].addr, "127.0.0.1");
+		in.sv[i].port = (uint16_t)(40000 + 2 * i);
+	}
+	in.sess_id = 42;
+	return sg_sdpmap_in_answer(offer, sizeof(offer), &in, answer);
+}
+
+static int test_phone_offer(void)
+{
+	struct sg_sdp *back = NULL;
+	int err;
+
+	err = decide(vilte_offer, &chromium);
+	if (err)
+		goto out;
+	TEST_EQ(in.sc, 3);
+	/* audio: nothing a browser has: AMR-WB (the phone's first) to Opus,
+	 * DTMF at the codec's clock */
+	TEST_ASSERT(in.sv[0].accepted && in.sv[0].transcode);
+	TEST_EQ(in.sv[0].pfmt.pt, 97);
+	TEST_STREQ(in.sv[0].pfmt.name, "AMR-WB");
+	TEST_STREQ(in.sv[0].bcodec, "opus");
+	TEST_EQ(in.sv[0].tel_pt, 100);
+	TEST_EQ(in.sv[0].tel_rate, 16000);
+	TEST_STREQ(in.sv[0].raddr, "192.0.2.10");
+	TEST_EQ(in.sv[0].rport, 49152);
+	TEST_EQ(in.sv[0].rrtcp_port, 49153);
+	/* video: H.264 CB relayed, its feedback kept */
+	TEST_ASSERT(in.sv[1].accepted && !in.sv[1].transcode);
+	TEST_EQ(in.sv[1].pfmt.pt, 102);
+	TEST_STREQ(in.sv[1].bcodec, "H264");
+	TEST_ASSERT(in.sv[1].fb_pli && in.sv[1].fb_fir && in.sv[1].fb_tmmbr);
+	TEST_EQ(in.sv[1].rrtcp_port, 49157);
+	TEST_EQ(in.sv[1].dir, SG_SDP_SENDRECV);
+	/* the data channel is refused */
+	TEST_ASSERT(!in.sv[2].accepted);
+	TEST_STREQ(in.sv[2].why, "not audio or video");
+
+	TEST_EQ(answer_in(), 0);
+	TEST_ASSERT(strstr(offer, "m=audio 40000 RTP/AVP 97 100\r\n"));
+	TEST_ASSERT(strstr(offer, "a=rtpmap:97 AMR-WB/16000\r\n"
+			   "a=fmtp:97 mode-change-capability=2;max-red=0\r\n"));
+	TEST_ASSERT(strstr(offer, "a=rtpmap:100 telephone-event/16000\r\n"));
+	TEST_ASSERT(strstr(offer, "a=ptime:20\r\na=rtcp:40001\r\n"
+			   "a=sendrecv\r\n"));
+	TEST_ASSERT(strstr(offer, "m=video 40002 RTP/AVPF 102\r\n"));
+	TEST_ASSERT(strstr(offer, "a=fmtp:102 profile-level-id=42e01f;"
+			   "packetization-mode=1\r\n"));
+	TEST_ASSERT(strstr(offer, "a=rtcp-fb:102 nack pli\r\n"));
+	TEST_ASSERT(strstr(offer, "a=rtcp-fb:102 ccm tmmbr\r\n"));
+	TEST_ASSERT(strstr(offer, "m=application 0 UDP/DTLS/SCTP "
+			   "webrtc-datachannel\r\n"));
+	TEST_ASSERT(!strstr(offer, " 98") && !strstr(offer, " 99 ") &&
+		    !strstr(offer, "101"));
+	/* valid SDP, the offer's m-lines in its order */
+	back = calloc(1, sizeof(*back));
+	TEST_ASSERT(back != NULL);
+	err = sg_sdp_parse(back, offer, strlen(offer), why, sizeof(why));
+	if (!err && (back->mediac != 3 || back->mediav[0].port != 40000 ||
+		     back->mediav[2].port != 0))
+		err = EPROTO;
+	free(back);
+ out:
+	done();
+	return err;
+}
+
+/* the browser's side decides relay or transcode */
+static int test_phone_offer_caps(void)
+{
+	const struct sg_sdpmap_bcaps vp8_g711 = {.pcmu = true, .pcma = true,
+		.vp8 = true};
+	const struct sg_sdpmap_bcaps audio_only = {.opus = true};
+	int err;
+
+	/* a browser without H.264: VP8 from the phone's H.264 */
+	err = decide(vilte_offer, &vp8_g711);
+	if (err)
+		goto out;
+	TEST_ASSERT(in.sv[1].accepted && in.sv[1].transcode);
+	TEST_STREQ(in.sv[1].bcodec, "VP8");
+	TEST_EQ(in.sv[1].pfmt.pt, 102);
+	/* ... and without Opus: AMR-WB to G.711 */
+	TEST_STREQ(in.sv[0].bcodec, "PCMU");
+
+	/* no video at all on the browser side: the video m-line refused */
+	err = decide(vilte_offer, &audio_only);
+	if (err)
+		goto out;
+	TEST_ASSERT(in.sv[0].accepted && !in.sv[1].accepted);
+	TEST_ASSERT(strstr(in.sv[1].why, "no codec"));
+ out:
+	done();
+	return err;
+}
+
+/* the phone's order, relay first; RFC 4867 options we cannot answer;
+ * directions; refusals */
+static int test_phone_offer_choice(void)
+{
+	static const char g711_second[] =
+		"v=0\r\no=p 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
+		"t=0 0\r\nm=audio 5000 RTP/AVP 96 0\r\n"
+		"a=rtpmap:96 AMR-WB/16000\r\na=rtpmap:0 PCMU/8000\r\n"
+		"a=sendonly\r\n";
+	static const char amr_crc[] =
+		"v=0\r\no=p 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
+		"t=0 0\r\nm=audio 5000 RTP/AVP 96 97\r\n"
+		"a=rtpmap:96 AMR/8000\r\na=fmtp:96 octet-align=1;crc=1\r\n"
+		"a=rtpmap:97 AMR/8000\r\na=fmtp:97 octet-align=1\r\n"
+		"a=rtcp-mux\r\n";
+	static const char refused[] =
+		"v=0\r\no=p 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
+		"t=0 0\r\nm=audio 5000 RTP/AVP 3\r\na=rtpmap:3 GSM/8000\r\n"
+		"m=video 5002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+		"a=fmtp:96 profile-level-id=640028;packetization-mode=1\r\n"
+		"m=audio 5004 RTP/SAVP 0\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+		"inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
+		"m=audio 0 RTP/AVP 0\r\n";
+	static const char hold[] =
+		"v=0\r\no=p 1 1 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\n"
+		"t=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=recvonly\r\n";
+	int err;
+
+	/* a browser takes PCMU as it is: relayed, though AMR-WB is first */
+	err = decide(g711_second, &chromium);
+	if (err)
+		goto out;
+	TEST_ASSERT(in.sv[0].accepted && !in.sv[0].transcode);
+	TEST_EQ(in.sv[0].pfmt.pt, 0);
+	TEST_EQ(in.sv[0].tel_pt, -1);
+	TEST_EQ(in.sv[0].dir, SG_SDP_RECVONLY);   /* it sends only */
+	TEST_EQ(answer_in(), 0);
+	TEST_ASSERT(strstr(offer, "m=audio 40000 RTP/AVP 0\r\n"));
+	TEST_ASSERT(strstr(offer, "a=recvonly\r\n"));
+
+	/* crc=1 cannot be answered (RFC 4867 8.3.1): the next one, mux */
+	err = decide(amr_crc, &chromium);
+	if (err)
+		goto out;
+	TEST_ASSERT(in.sv[0].transcode);
+	TEST_EQ(in.sv[0].pfmt.pt, 97);
+	TEST_ASSERT(in.sv[0].rtcp_mux);
+	TEST_EQ(in.sv[0].rrtcp_port, 5000);
+	TEST_EQ(answer_in(), 0);
+	TEST_ASSERT(strstr(offer, "a=fmtp:97 octet-align=1\r\n"));
+	TEST_ASSERT(strstr(offer, "a=rtcp-mux\r\n"));
+	TEST_ASSERT(!strstr(offer, "a=rtcp:"));
+
+	/* old-style hold */
+	err = decide(hold, &chromium);
+	if (err)
+		goto out;
+	TEST_EQ(in.sv[0].dir, SG_SDP_INACTIVE);
+
+	/* GSM, H.264 High, SDES, port 0: nothing accepted */
+	TEST_EQ(decide(refused, &chromium), ENOENT);
+	TEST_EQ(in.sc, 4);
+	TEST_ASSERT(strstr(in.sv[0].why, "no codec"));
+	TEST_ASSERT(strstr(in.sv[1].why, "no codec"));
+	TEST_STREQ(in.sv[2].why, "not plain RTP/AVP");
+	TEST_STREQ(in.sv[3].why, "port 0");
+	TEST_ASSERT(strstr(why, "m-line 3"));
+	/* nothing to answer with */
+	TEST_EQ(sg_sdpmap_in_answer(offer, sizeof(offer), &in, answer),
+		EINVAL);
+
+	/* too small a buffer */
+	err = decide(vilte_offer, &chromium);
+	if (err)
+		goto out;
+	in.sv[0].port = in.sv[1].port = 40000;
+	strcpy(in.sv[0].addr, "127.0.0.1");
+	strcpy(in.sv[1].addr, "127.0.0.1");
+	TEST_EQ(sg_sdpmap_in_answer(offer, 100, &in, answer), ENOBUFS);
+	TEST_EQ(sg_sdpmap_decide(NULL, answer, &chromium, NULL, 0), EINVAL);
+ out:
+	done();
+	return err;
+}
+
 const struct sg_test sg_tests_sdpmap[] = {
 	{"offer", test_offer},
 	{"answer_subset", test_answer_subset},
@@ -644,5 +875,8 @@ const struct sg_test sg_tests_sdpmap[] = {
 	{"answer_srtp", test_answer_srtp},
 	{"answer_srtp_bad", test_answer_srtp_bad},
 	{"sdp_crypto_parse", test_sdp_crypto_parse},
+	{"phone_offer", test_phone_offer},
+	{"phone_offer_caps", test_phone_offer_caps},
+	{"phone_offer_choice", test_phone_offer_choice},
 	{NULL, NULL},
 };
