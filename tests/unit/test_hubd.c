@@ -244,6 +244,8 @@ static int test_switch_parse(void)
  * the rest 200, counts bindings and removals (Contact ;expires=0). */
 struct registrar {
 	struct sip *sip;
+	struct tls *tls;                 /* for SIP over TLS             */
+	enum sip_transp tp;
 	struct sip_lsnr *lsnr;
 	struct sa laddr;
 	struct sg_hubd *hd;
@@ -396,7 +398,7 @@ static void flow_tmr_h(void *arg)
 			break;
 		r->regs_at_fail = r->regs;
 		sip_transp_flush(r->sip);
-		if (sip_transp_add(r->sip, SIP_TRANSP_TCP, &r->laddr)) {
+		if (sip_transp_add(r->sip, r->tp, &r->laddr, r->tls)) {
 			re_cancel();
 			return;
 		}
@@ -414,27 +416,33 @@ static void flow_tmr_h(void *arg)
 	tmr_start(&r->tmr, 10, flow_tmr_h, r);
 }
 
-static int test_flow_lost(void)
+static int flow_lost(enum sip_transp tp)
 {
 	struct sg_hubd_conf *c = malloc(sizeof(*c));
 	struct registrar r;
 	struct sa la;
-	int err;
+	int err = 0;
 
 	TEST_ASSERT(c != NULL);
 	memset(&r, 0, sizeof(r));
+	r.tp = tp;
 	tmr_init(&r.tmr);
 	sa_set_str(&la, "127.0.0.1", 0);
-	err = sip_alloc(&r.sip, NULL, 8, 8, 8, "test-registrar", NULL, NULL);
-	err |= sip_transp_add(r.sip, SIP_TRANSP_TCP, &la);
-	err |= sip_transp_laddr(r.sip, &r.laddr, SIP_TRANSP_TCP, NULL);
+	if (tp == SIP_TRANSP_TLS) {
+		err = tls_alloc(&r.tls, TLS_METHOD_SSLV23, NULL, NULL);
+		err |= tls_set_selfsigned_rsa(r.tls, "registrar.test", 2048);
+	}
+	err |= sip_alloc(&r.sip, NULL, 8, 8, 8, "test-registrar", NULL, NULL);
+	err |= sip_transp_add(r.sip, tp, &la, r.tls);
+	err |= sip_transp_laddr(r.sip, &r.laddr, tp, NULL);
 	err |= sip_listen(&r.lsnr, r.sip, true, reg_req_h, &r);
 	if (!err) {
 		sg_hubd_conf_defaults(c);
 		strcpy(c->hub.control, "127.0.0.1:0");
 		re_snprintf(c->gw.registrar, sizeof(c->gw.registrar),
 			    "sip:%J", &r.laddr);
-		c->gw.transport = SG_HUBD_TCP;
+		c->gw.transport = tp == SIP_TRANSP_TLS ? SG_HUBD_TLS :
+			SG_HUBD_TCP;
 		c->repc = 1;
 		c->repv[0].video.width = 160;
 		c->repv[0].video.height = 120;
@@ -451,6 +459,7 @@ static int test_flow_lost(void)
 	mem_deref(r.lsnr);
 	sip_close(r.sip, true);
 	mem_deref(r.sip);
+	mem_deref(r.tls);
 	free(c);
 	TEST_EQ(err, 0);
 	TEST_ASSERT(!r.timeout);
@@ -459,8 +468,21 @@ static int test_flow_lost(void)
 	return 0;
 }
 
+static int test_flow_lost(void)
+{
+	return flow_lost(SIP_TRANSP_TCP);
+}
+
+/* The same over TLS (the hub does not verify the registrar's
+ * certificate: a self-signed one here). */
+static int test_flow_lost_tls(void)
+{
+	return flow_lost(SIP_TRANSP_TLS);
+}
+
 const struct sg_test sg_tests_hubd[] = {
 	{"flow_lost", test_flow_lost},
+	{"flow_lost_tls", test_flow_lost_tls},
 	{"switch_parse", test_switch_parse},
 	{"register_follows_source", test_register_follows_source},
 	{"defaults", test_defaults},
