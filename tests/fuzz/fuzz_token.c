@@ -5,6 +5,7 @@
 #include <re.h>
 #include "gw/gw.h"
 #include "gw/store.h"
+#include "gw/showroom.h"
 
 #define NOW 1700000000ULL
 #define SECRET "fuzz-secret-0123456789abcdef-0123456789"
@@ -44,7 +45,9 @@ static void check_claims(const struct sg_token_claims *c)
 	    c->exp > NOW + 600 + SG_TOKEN_SKEW_S)
 		__builtin_trap();
 	for (i = 0; i < c->destc; i++)
-		if (strcmp(c->dest[i], "echo") &&
+		if (strcmp(c->dest[i], "echo") && strcmp(c->dest[i], "rep") &&
+		    (strncmp(c->dest[i], "rep:", 4) ||
+		     !sg_rep_id_valid(c->dest[i] + 4)) &&
 		    !sg_dialplan_pattern_valid(c->dest[i]))
 			__builtin_trap();
 }
