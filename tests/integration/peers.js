@@ -157,6 +157,29 @@ async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/800
   return p;
 }
 
+// storegw-hub (hub/) registering reps with registrar (a SIP URI) for
+// store1 over TCP: reps [{id, colour, freq, answer = true}], synthetic
+// 320x240@15 cameras and tones; resolves once its status API answers.
+async function storegwHub(name, registrar, reps) {
+  const control = await freePort();
+  const pmin = await lib.freePorts(20);
+  const rep = (r) => `  { id = "${r.id}"; name = "${r.id}"; password = "${r.id}pw"; ` +
+    `answer = ${r.answer === false ? 'false' : 'true'}; ` +
+    `video = { colour = "${r.colour || '#808080'}"; width = 320; height = 240; fps = 15; }; ` +
+    `audio = { freq_hz = ${r.freq || 440}; }; }`;
+  const file = path.join(lib.OUTDIR, `${name}.conf`);
+  fs.writeFileSync(file, [
+    `hub: { log_level = "info"; control = "127.0.0.1:${control}"; };`,
+    `gateway: { registrar = "${registrar}"; transport = "tcp"; store = "store1"; expires = 60;`,
+    `  sip_listen = "127.0.0.1:${await freePort()}"; media_addr = "127.0.0.1";`,
+    `  port_min = ${pmin}; port_max = ${pmin + 19}; };`,
+    `reps = (\n${reps.map(rep).join(',\n')}\n);`, ''].join('\n'));
+  const h = start(name, path.join(BUILDDIR, 'hub/storegw-hub'), ['-c', file]);
+  await h.wait(/status on http/, 10000, 'storegw-hub started');
+  h.status = async () => JSON.parse((await lib.httpGet(`http://127.0.0.1:${control}/status`)).text);
+  return h;
+}
+
 // ---- the demo store's side: its secret, its tokens, a gateway for it ----
 
 const SECRET = 'demo-store-signing-secret-0123456789abcdef';
@@ -198,7 +221,8 @@ async function imsGateway(name, k, extra = {}) {
 }
 
 module.exports = {
-  SECRET, token, imsGateway, BUILDDIR, start, stop, startKamailio, stopKamailio, sippeer, baresip };
+  SECRET, token, imsGateway, BUILDDIR, start, stop, startKamailio, stopKamailio, sippeer, baresip,
+  storegwHub };
 
 // sippeer's RTP counters: "stats" on its stdin prints "RTP_RX n" (RTP that
 // reached its SDP port) and "RTP_TX n" (tone packets it sent).

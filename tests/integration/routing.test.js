@@ -7,7 +7,7 @@
 'use strict';
 const lib = require('./lib');
 const { stopGateway, newPage, assert, waitFor, freePort, sleep } = lib;
-const { baresip, stop, token, startKamailio, stopKamailio } = require('./peers');
+const { baresip, stop, token, startKamailio, stopKamailio, storegwHub } = require('./peers');
 
 const SECRET = 'store1-signing-secret-0123456789abcdef012345';
 const tok = () => token({ iss: 'store1', dest: ['rep'] }, SECRET);
@@ -147,6 +147,100 @@ async function queue() {
     for (const p of s) await p.close().catch(() => {});
     if (gw) await stopGateway(gw);
     for (const p of r) { p.ctrl.close(); await stop(p); }
+  }
+}
+
+// The webcam hub (storegw-hub) with alice (never answers) and bob, carol
+// on a SIP phone: rep:any rings alice at most the ring timeout and lands
+// on bob, then on carol; the hub dies: its reps are offline at once and
+// the next shopper waits for carol instead of ringing a dead hub.
+async function hub() {
+  let gw; let h; let carol; const s = [];
+  try {
+    gw = await routingGateway('routing-hub', [{ id: 'alice' }, { id: 'bob' }, { id: 'carol' }],
+      { showroom: { ring_timeout_s: 2 } });
+    h = await storegwHub('routing-storegw-hub', `sip:127.0.0.1:${gw.sport}`,
+      [{ id: 'alice', colour: '#e53935', answer: false }, { id: 'bob', colour: '#43a047', freq: 660 }]);
+    await waitFor(async () => (await reps(gw)).filter((x) => x.registered).length === 2, 10000,
+      'the hub\'s reps registered');
+    await sleep(1100);
+    carol = await hubRep(gw, 'carol');
+    await waitFor(async () => (await repOf(gw, 'carol')).registered, 5000, 'carol registered');
+
+    s.push(await shopper(gw, 's1'));
+    await connected(s[0]);
+    let c = await calls(gw);
+    assert(c[0].rep === 'bob', `s1 with bob, the hub rep who answers (${JSON.stringify(c)})`);
+    const st = await h.status();
+    assert(st.calls.length === 1 && st.calls[0].rep === 'bob' && st.calls[0].audio.pkts > 0,
+      `the hub sends bob's media (${JSON.stringify(st.calls)})`);
+    s.push(await shopper(gw, 's2'));
+    await connected(s[1]);
+    c = await calls(gw);
+    assert(c.some((x) => x.rep === 'carol'), `s2 with carol (${JSON.stringify(c)})`);
+    const rt = await series(gw, 'router_ring_timeouts_total');
+    console.log(`    alice (no answer) rang out ${rt} time(s) on the way`);
+    assert((await repOf(gw, 'alice')).state === 'available', 'alice free after ringing out');
+
+    // the hub dies: alice and bob are offline at once (TCP flow closed)
+    const t0 = Date.now();
+    h.proc.kill('SIGKILL');
+    await waitFor(async () => {
+      const r = await reps(gw);
+      const a = r.find((x) => x.id === 'alice'); const b = r.find((x) => x.id === 'bob');
+      return !a.registered && !b.registered && a.state === 'offline' && b.state !== 'available';
+    }, 3000, 'the hub\'s reps offline (bob still busy with s1)');
+    console.log(`    hub killed: its reps offline after ${Date.now() - t0} ms`);
+    s.push(await shopper(gw, 's3'));
+    const q = await s[2].next('queued');
+    assert(q.type === 'queued' && q.position === 1, `s3 queued, not sent to the dead hub (${JSON.stringify(q)})`);
+    await s[1].hangup();
+    await connected(s[2]);
+    c = await calls(gw);
+    assert(c.some((x) => x.rep === 'carol' && x.connected), `carol serves s3 (${JSON.stringify(c)})`);
+  } finally {
+    for (const p of s) await p.close().catch(() => {});
+    if (gw) await stopGateway(gw);
+    if (carol) { carol.ctrl.close(); await stop(carol); }
+    if (h) await stop(h);
+  }
+}
+
+// one rep, a queue of one: the third shopper is refused at once, the
+// second gives up after queue_max_wait_s; both hear hangup no-rep
+async function queueLimits() {
+  let gw; let r; const s = [];
+  try {
+    gw = await routingGateway('routing-limits', [{ id: 'alice' }],
+      { showroom: { queue_max: 1, queue_max_wait_s: 3 } });
+    r = await hubRep(gw, 'alice');
+    await waitFor(async () => (await repOf(gw, 'alice')).state === 'available', 5000,
+      'alice available');
+    s.push(await shopper(gw, 's1'));
+    await connected(s[0]);
+    s.push(await shopper(gw, 's2'));
+    const q = await s[1].next('queued');
+    assert(q.type === 'queued' && q.position === 1, `s2 queued (${JSON.stringify(q)})`);
+    const t0 = Date.now();
+    s.push(await shopper(gw, 's3'));
+    const h3 = await s[2].next('hangup');
+    assert(h3.type === 'hangup' && h3.reason === 'no-rep', `queue full: no-rep (${JSON.stringify(h3)})`);
+    const h2 = await s[1].next('hangup', 10000);
+    const waited = Date.now() - t0;
+    assert(h2.type === 'hangup' && h2.reason === 'no-rep', `max wait: no-rep (${JSON.stringify(h2)})`);
+    console.log(`    s2 gave up after ~${waited} ms (queue_max_wait_s 3)`);
+    assert(waited > 1500 && waited < 6000, `after the maximum wait (${waited} ms)`);
+    assert(await series(gw, 'router_refused_total') === 1, 'one refusal counted');
+    assert(await series(gw, 'router_timed_out_total') === 1, 'one time-out counted');
+    assert(await series(gw, 'router_queued') === 0, 'nobody queued');
+    // the answered call is untouched
+    const a = await s[0].audio();
+    await sleep(1000);
+    assert(await s[0].audio() > a + 20, 's1 still hears alice');
+  } finally {
+    for (const p of s) await p.close().catch(() => {});
+    if (gw) await stopGateway(gw);
+    if (r) { r.ctrl.close(); await stop(r); }
   }
 }
 
@@ -297,7 +391,9 @@ async function switchMobile() {
 
 module.exports = [
   { name: 'queue', fn: queue, timeout: 120000 },
+  { name: 'queue_limits', fn: queueLimits, timeout: 120000 },
   { name: 'skip', fn: skip, timeout: 120000 },
   { name: 'fallthrough', fn: fallthrough, timeout: 120000 },
   { name: 'switch_mobile', fn: switchMobile, timeout: 120000 },
+  { name: 'hub', fn: hub, timeout: 120000 },
 ];
