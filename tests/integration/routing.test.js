@@ -71,19 +71,22 @@ async function series(gw, name) {
 
 // A shopper: a page of its own, one audio call to `to`, not awaited (a
 // queued call gets its answer later). Returns the page handle.
-async function shopper(gw, id, to = 'rep:any') {
+async function shopper(gw, id, to = 'rep:any', video = false) {
   const pg = await newPage(gw);
-  await pg.page.evaluate(async ([ws, cid, dest, t]) => {
+  await pg.page.evaluate(async ([ws, cid, dest, t, v]) => {
     window.c = await sg.open(ws);
-    window.callp = sg.callWith(window.c, cid, dest, { token: t, video: false })
+    window.callp = sg.callWith(window.c, cid, dest, { token: t, video: v,
+      codecs: v ? { video: ['VP8'] } : undefined })
       .then(() => 'answered', (e) => `failed: ${e.message}`);
-  }, [gw.ws, id, to, tok()]);
+  }, [gw.ws, id, to, tok(), video]);
   pg.id = id;
   pg.next = (type, ms = 15000) => pg.page.evaluate(([cid, ty, t]) =>
     sg.next(window.c, (m) => m.call === cid && (m.type === ty || m.type === 'hangup' ||
       m.type === 'error'), t), [id, type, ms]);
   pg.audio = () => pg.page.evaluate((cid) => sg.stats(cid), id)
     .then((s) => s.audio.packetsReceived);
+  pg.frames = () => pg.page.evaluate((cid) => sg.stats(cid), id)
+    .then((s) => s.video.framesDecoded);
   pg.hangup = () => pg.page.evaluate((cid) => sg.hangup(window.c, cid), id);
   return pg;
 }
@@ -334,27 +337,32 @@ async function fallthrough() {
 }
 
 // baresip prints RTP statistics when a call ends (rtp_stats yes)
-function rtpStats(p) {
-  const a = /audio\s+Transmit:\s+Receive:\s*\npackets:\s+(\d+)\s+(\d+)/.exec(p.out);
+function rtpStats(p, kind = 'audio') {
+  const a = new RegExp(`${kind}\\s+Transmit:\\s+Receive:\\s*\\npackets:\\s+(\\d+)\\s+(\\d+)`)
+    .exec(p.out);
   return a ? { tx: Number(a[1]), rx: Number(a[2]) } : null;
 }
 
 // switch {rep} from a hub rep to a rep reached only on the mobile: a new
 // leg through the IMS core takes the old one's place; the browser keeps
-// its transport and its answer (no new SDP) and hears the new rep.
-async function switchMobile() {
+// its transport and its answer (no new SDP) and hears (and sees) the new
+// rep.
+async function switchMobile(video) {
   let k; let gw; let alice; let mobile; let s;
   try {
     k = await startKamailio('routing-kamailio2');
-    mobile = await baresip('dave-mobile2', k, '+4930123', 'telpw', { video: '' });
+    mobile = await baresip('dave-mobile2', k, '+4930123', 'telpw',
+      { video: video ? 'VP8' : '' });
     gw = await routingGateway('routing-switch', [{ id: 'alice' },
       { id: 'dave', contacts: ['tel:+4930123'] }], { k });
-    alice = await hubRep(gw, 'alice');
+    alice = await hubRep(gw, 'alice', { video: video ? 'VP8' : '' });
     await waitFor(async () => (await reps(gw)).every((x) => x.state === 'available'), 5000,
       'alice and dave available');
 
-    s = await shopper(gw, 's1', 'rep:alice');
+    s = await shopper(gw, 's1', 'rep:alice', video);
     await connected(s);
+    if (video) await waitFor(async () => (await s.frames()) > 20, 10000, 'alice\'s video');
+    const f0 = video ? await s.frames() : 0;
     const a0 = await s.audio();
     await s.page.evaluate(() => window.c.ws.send(JSON.stringify(
       { type: 'switch', call: 's1', rep: 'dave' })));
@@ -370,6 +378,13 @@ async function switchMobile() {
     const a2 = await s.audio();
     console.log(`    browser audio packets: ${a0} before, ${a1} at, ${a2} 2 s after the switch`);
     assert(a2 > a1 + 50, `the browser hears the mobile after the switch (${a1} -> ${a2})`);
+    if (video) {
+      const f1 = await s.frames();
+      await sleep(2000);
+      const f2 = await s.frames();
+      console.log(`    browser video frames: ${f0} before the switch, ${f1} 2 s after, ${f2} 4 s after`);
+      assert(f2 > f1 + 10, `the browser sees the mobile's video after the switch (${f1} -> ${f2})`);
+    }
     const c = await calls(gw);
     assert(c.length === 1 && c[0].rep === 'dave' && JSON.stringify(c[0].reps) === '["alice","dave"]',
       `the call record lists alice and dave (${JSON.stringify(c)})`);
@@ -381,6 +396,11 @@ async function switchMobile() {
     const rx = await waitFor(() => rtpStats(mobile), 5000, 'the mobile\'s RTP statistics');
     console.log(`    the mobile received ${rx.rx} audio RTP packets from the browser`);
     assert(rx.rx > 50, `browser audio reached the mobile (${JSON.stringify(rx)})`);
+    if (video) {
+      const vx = await waitFor(() => rtpStats(mobile, 'video'), 5000, 'the mobile\'s video statistics');
+      console.log(`    the mobile received ${vx.rx} video RTP packets from the browser`);
+      assert(vx.rx > 20, `browser video reached the mobile (${JSON.stringify(vx)})`);
+    }
   } finally {
     if (s) await s.close().catch(() => {});
     if (gw) await stopGateway(gw);
@@ -394,6 +414,7 @@ module.exports = [
   { name: 'queue_limits', fn: queueLimits, timeout: 120000 },
   { name: 'skip', fn: skip, timeout: 120000 },
   { name: 'fallthrough', fn: fallthrough, timeout: 120000 },
-  { name: 'switch_mobile', fn: switchMobile, timeout: 120000 },
+  { name: 'switch_mobile', fn: () => switchMobile(false), timeout: 120000 },
+  { name: 'switch_mobile_video', fn: () => switchMobile(true), timeout: 120000 },
   { name: 'hub', fn: hub, timeout: 120000 },
 ];
