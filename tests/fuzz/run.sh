@@ -7,8 +7,11 @@ top=$(cd "$here/../.." && pwd)
 out=${SG_FUZZ_OUT:-$top/build/fuzz}
 mkdir -p "$out"
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
- -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DUSE_OPENSSL -D_GNU_SOURCE -I$top -I/usr/include/re"
+ -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DUSE_OPENSSL -D_GNU_SOURCE -I$top -I/usr/include/re
+ $(pkg-config --cflags opus 2>/dev/null)"
 LIBS="-lre -lsrtp2 -lssl -lcrypto -lz -lpthread -ldl -lm"
+# media/acodec.c (the sdpmap target asks it which codecs it has)
+CODECS="-lopus -lopencore-amrnb -lopencore-amrwb -lvo-amrwbenc -lspandsp"
 MEDIA="media/log.c media/time.c"
 
 # target: sources it links (besides its own file)
@@ -25,6 +28,7 @@ order:gw/order.c gw/token.c gw/dialplan.c gw/store.c gw/iprate.c gw/repconf.c $M
 reptarget:gw/router.c $MEDIA
 register:gw/showroom.c $MEDIA
 hubswitch:hub/switchmsg.c $MEDIA
+sdpmap:gw/sdpmap.c media/sdp.c media/acodec.c media/amr.c $MEDIA
 "
 rm -f "$out/results"
 echo "$targets" | while IFS=: read -r name srcs; do
@@ -32,8 +36,10 @@ echo "$targets" | while IFS=: read -r name srcs; do
 	bin="$out/fuzz_$name"
 	srcpaths=""
 	for s in $srcs; do srcpaths="$srcpaths $top/$s"; done
+	libs=$LIBS
+	case "$srcs" in *media/acodec.c*) libs="$LIBS $CODECS" ;; esac
 	# shellcheck disable=SC2086
-	if ! clang $CFLAGS -o "$bin" "$here/fuzz_$name.c" $srcpaths $LIBS \
+	if ! clang $CFLAGS -o "$bin" "$here/fuzz_$name.c" $srcpaths $libs \
 		>"$out/build_$name.log" 2>&1; then
 		echo "  FAIL fuzz_$name: does not build"; cat "$out/build_$name.log"
 		echo fail >> "$out/results"; continue
