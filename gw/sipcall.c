@@ -94,11 +94,36 @@ static void xc_to_phone(struct mbuf *mb, void *arg)
 	(void)sg_rtpleg_send(st->leg, mb);
 }
 
+/* the encoder's packets keep their numbers (an identity map) unless
+ * the stream follows another leg's (sg_sipcall_follow) */
 static void xc_to_browser(struct mbuf *mb, void *arg)
 {
 	struct stream *st = arg;
+	struct sg_rtp_hdr h;
 
+	if (sg_rtp_hdr_parse(&h, mbuf_buf(mb), mbuf_get_left(mb)) ||
+	    sg_relay_stream_rewrite(&st->to_browser, mbuf_buf(mb),
+				    mbuf_get_left(mb), &h))
+		return;        /* counted in the relay stats */
 	(void)sg_webrtc_transport_send_rtp(st->sc->tp, st->mline, mb);
+}
+
+/* What the transcoder sends the browser, numbered as it comes. */
+static int xc_map_init(struct stream *st, const struct sg_webrtc_choice *ch)
+{
+	struct sg_relay_map m = {0};
+	uint32_t rate = ch->codec.clock_rate;
+
+	m.ptv[0] = (struct sg_relay_pt){ch->codec.pt, ch->codec.pt, rate,
+		rate, false};
+	m.ptc = 1;
+	if (ch->tel_pt >= 0 && ch->tel_pt != ch->codec.pt) {
+		m.ptv[1] = (struct sg_relay_pt){(uint8_t)ch->tel_pt,
+			(uint8_t)ch->tel_pt, ch->tel_rate, ch->tel_rate, true};
+		m.ptc = 2;
+	}
+	m.in_clock = m.out_clock = rate;
+	return sg_relay_stream_init(&st->to_browser, &m);
 }
 
 static void xc_key_browser(void *arg)
@@ -361,7 +386,10 @@ static int remote_sdp(struct sg_sipcall *s, const char *text)
 			continue;    /* re-INVITE: same codecs, new address */
 
 		if (ms->transcode) {
-			err = xcode_init(s, st, ms, &choices[st->mline]);
+			err = xc_map_init(st, &choices[st->mline]);
+			if (!err)
+				err = xcode_init(s, st, ms,
+						 &choices[st->mline]);
 			if (err)
 				return err;
 			st->active = true;
@@ -572,8 +600,7 @@ void sg_sipcall_follow(struct sg_sipcall *s, const struct sg_sipcall *prev)
 		struct stream *st = &s->sv[i];
 		int p = prev->by_mline[st->mline];
 
-		/* a transcoder numbers its own output: not followed yet */
-		if (p < 0 || st->xc || prev->sv[p].xc)
+		if (p < 0)
 			continue;
 		sg_relay_stream_follow(&st->to_browser,
 				       &prev->sv[p].to_browser);

@@ -347,12 +347,12 @@ function rtpStats(p, kind = 'audio') {
 // leg through the IMS core takes the old one's place; the browser keeps
 // its transport and its answer (no new SDP) and hears (and sees) the new
 // rep.
-async function switchMobile(video) {
+async function switchMobile(video, audio) {
   let k; let gw; let alice; let mobile; let s;
   try {
     k = await startKamailio('routing-kamailio2');
     mobile = await baresip('dave-mobile2', k, '+4930123', 'telpw',
-      { video: video ? 'VP8' : '' });
+      { video: video ? 'VP8' : '', ...(audio ? { audio } : {}) });
     gw = await routingGateway('routing-switch', [{ id: 'alice' },
       { id: 'dave', contacts: ['tel:+4930123'] }], { k });
     alice = await hubRep(gw, 'alice', { video: video ? 'VP8' : '' });
@@ -389,6 +389,8 @@ async function switchMobile(video) {
     assert(c.length === 1 && c[0].rep === 'dave' && JSON.stringify(c[0].reps) === '["alice","dave"]',
       `the call record lists alice and dave (${JSON.stringify(c)})`);
     assert(await series(gw, 'router_switched_total') === 1, 'one switch counted');
+    const mode = c[0].sip.streams[0].mode;
+    assert(mode === (audio ? 'transcode' : 'relay'), `audio ${mode} to the mobile`);
     const offers = (gw.log().match(/INVITE tel:\+4930123 as /g) || []).length;
     assert(offers === 1, `one INVITE to the mobile (${offers})`);
 
@@ -416,5 +418,6 @@ module.exports = [
   { name: 'fallthrough', fn: fallthrough, timeout: 120000 },
   { name: 'switch_mobile', fn: () => switchMobile(false), timeout: 120000 },
   { name: 'switch_mobile_video', fn: () => switchMobile(true), timeout: 120000 },
+  { name: 'switch_mobile_amrwb', fn: () => switchMobile(false, 'AMR-WB/16000/1'), timeout: 120000 },
   { name: 'hub', fn: hub, timeout: 120000 },
 ];
