@@ -251,28 +251,35 @@ static const struct {
 	{"AES_CM_128_HMAC_SHA1_32", SG_SRTP_AES_CM_128_HMAC_SHA1_32},
 };
 
-/* RFC 4568 6.1: one inline key per suite and m-line, 30 random bytes
+/* RFC 4568 6.1: a=crypto with a fresh inline key, 30 random bytes
  * (master key 16 || master salt 14) as 40 base64 characters. */
-static int put_crypto(struct out *o, struct sg_sdpmap_stream *s)
+static int put_key(struct out *o, uint32_t tag, const char *suite,
+		   uint8_t key[SG_SDPMAP_KEYLEN])
 {
 	char b64[48];
-	size_t i, n;
-	int err = 0;
+	size_t n = sizeof(b64) - 1;
+	int err;
 
-	for (i = 0; i < SG_SDPMAP_SUITES && !err; i++) {
-		if (RAND_bytes(s->lkey[i], SG_SDPMAP_KEYLEN) != 1) {
-			err = EIO;
-			break;
-		}
-		n = sizeof(b64) - 1;
-		err = base64_encode(s->lkey[i], SG_SDPMAP_KEYLEN, b64, &n);
-		if (!err) {
-			b64[n] = '\0';
-			put(o, "a=crypto:%zu %s inline:%s\r\n", i + 1,
-			    suites[i].name, b64);
-		}
+	if (RAND_bytes(key, SG_SDPMAP_KEYLEN) != 1)
+		return EIO;
+	err = base64_encode(key, SG_SDPMAP_KEYLEN, b64, &n);
+	if (!err) {
+		b64[n] = '\0';
+		put(o, "a=crypto:%u %s inline:%s\r\n", tag, suite, b64);
 	}
 	OPENSSL_cleanse(b64, sizeof(b64));
+	return err;
+}
+
+/* One key per suite and m-line, tags 1 and 2. */
+static int put_crypto(struct out *o, struct sg_sdpmap_stream *s)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < SG_SDPMAP_SUITES && !err; i++)
+		err = put_key(o, (uint32_t)(i + 1), suites[i].name,
+			      s->lkey[i]);
 	return err;
 }
 
@@ -692,23 +699,74 @@ static bool has_fb(const struct sg_sdp_fmt *f, const char *fb)
 	return false;
 }
 
+/* RFC 4568 7.1.1: the first a=crypto with a suite we have, one inline
+ * key, no session parameters; its tag is answered as it is. */
+static const char *offer_crypto(struct sg_sdpmap_pstream *ps,
+				const struct sg_sdp_media *m)
+{
+	const char *reason = "no a=crypto";
+	uint8_t k;
+	size_t j;
+
+	for (k = 0; k < m->cryptoc && k < SG_SDP_MAX_CRYPTO; k++) {
+		const struct sg_sdp_crypto *c = &m->cryptov[k];
+
+		for (j = 0; j < SG_SDPMAP_SUITES &&
+			     strcasecmp(c->suite, suites[j].name); j++)
+			;
+		if (j == SG_SDPMAP_SUITES) {
+			reason = "no a=crypto suite we have";
+			continue;
+		}
+		if (c->params[0]) {
+			reason = "a=crypto session parameters not supported";
+			continue;
+		}
+		if (inline_key(ps->rkey, c->key, &reason))
+			continue;
+		ps->srtp = true;
+		ps->tag = c->tag;
+		ps->suite = suites[j].suite;
+		return NULL;
+	}
+	return reason;
+}
+
+static const char *suite_name(enum sg_srtp_suite suite)
+{
+	size_t j;
+
+	for (j = 0; j < SG_SDPMAP_SUITES - 1 && suites[j].suite != suite; j++)
+		;
+	return suites[j].name;
+}
+
 static const char *decide_one(struct sg_sdpmap_pstream *ps,
 			      const struct sg_sdp_media *m,
-			      const struct sg_sdpmap_bcaps *caps)
+			      const struct sg_sdpmap_bcaps *caps,
+			      enum sg_sip_srtp srtp)
 {
 	const struct sg_sdp_fmt *f = NULL, *te;
-	const char *bc = NULL;
+	const char *bc = NULL, *reason;
+	bool savp;
 	uint8_t k;
 
 	if (!m->port)
 		return "port 0";
 	if (strcmp(m->type, "audio") && strcmp(m->type, "video"))
 		return "not audio or video";
-	/* SDES (RTP/SAVP) and DTLS are not answered here yet */
-	if (strcmp(m->proto, "RTP/AVP") && strcmp(m->proto, "RTP/AVPF"))
-		return "not plain RTP/AVP";
+	savp = !strcmp(m->proto, "RTP/SAVP") || !strcmp(m->proto, "RTP/SAVPF");
+	if (!savp && strcmp(m->proto, "RTP/AVP") &&
+	    strcmp(m->proto, "RTP/AVPF"))
+		return "not RTP/AVP or RTP/SAVP";
+	if (savp && srtp == SG_SIP_SRTP_OFF)
+		return "SRTP is off";
+	if (!savp && srtp == SG_SIP_SRTP_MANDATORY)
+		return "plain RTP (SRTP is mandatory)";
 	if (!m->conn_addr[0])
 		return "no connection address";
+	if (savp && (reason = offer_crypto(ps, m)))
+		return reason;
 	ps->video = !strcmp(m->type, "video");
 
 	for (k = 0; k < m->fmtc && !f; k++)
@@ -757,8 +815,8 @@ static const char *decide_one(struct sg_sdpmap_pstream *ps,
 }
 
 int sg_sdpmap_decide(struct sg_sdpmap_in *in, const struct sg_sdp *offer,
-		     const struct sg_sdpmap_bcaps *caps, char *why,
-		     size_t whysz)
+		     const struct sg_sdpmap_bcaps *caps, enum sg_sip_srtp srtp,
+		     char *why, size_t whysz)
 {
 	size_t i, accepted = 0;
 
@@ -772,7 +830,11 @@ int sg_sdpmap_decide(struct sg_sdpmap_in *in, const struct sg_sdp *offer,
 		struct sg_sdpmap_pstream *ps = &in->sv[i];
 
 		ps->tel_pt = -1;
-		ps->why = decide_one(ps, &offer->mediav[i], caps);
+		ps->why = decide_one(ps, &offer->mediav[i], caps, srtp);
+		if (!ps->accepted) {
+			ps->srtp = false;
+			OPENSSL_cleanse(ps->rkey, sizeof(ps->rkey));
+		}
 		if (ps->accepted)
 			++accepted;
 		else if (why && whysz)
@@ -783,13 +845,13 @@ int sg_sdpmap_decide(struct sg_sdpmap_in *in, const struct sg_sdp *offer,
 	return accepted ? 0 : ENOENT;
 }
 
-int sg_sdpmap_in_answer(char *buf, size_t bufsz,
-			const struct sg_sdpmap_in *in,
+int sg_sdpmap_in_answer(char *buf, size_t bufsz, struct sg_sdpmap_in *in,
 			const struct sg_sdp *offer)
 {
 	struct out o = {.p = buf, .sz = bufsz};
 	const char *addr = NULL;
 	size_t i;
+	int err = 0;
 
 	if (!buf || !bufsz || !in || !offer || in->sc > offer->mediac)
 		return EINVAL;
@@ -804,8 +866,8 @@ int sg_sdpmap_in_answer(char *buf, size_t bufsz,
 	    "c=IN %s %s\r\nt=0 0\r\n", (unsigned long long)in->sess_id,
 	    ipver(addr), addr, ipver(addr), addr);
 
-	for (i = 0; i < in->sc; i++) {
-		const struct sg_sdpmap_pstream *ps = &in->sv[i];
+	for (i = 0; i < in->sc && !err; i++) {
+		struct sg_sdpmap_pstream *ps = &in->sv[i];
 		const struct sg_sdp_media *m = &offer->mediav[i];
 
 		/* RFC 3264 6: a rejected stream keeps its m-line, port 0 */
@@ -838,7 +900,26 @@ int sg_sdpmap_in_answer(char *buf, size_t bufsz,
 		else
 			put(&o, "a=rtcp:%u\r\n", ps->port + 1);
 		put(&o, "a=%s\r\n", dir_name(ps->dir));
+		if (ps->srtp)
+			err = put_key(&o, ps->tag, suite_name(ps->suite),
+				      ps->lkey);
 	}
+	if (!err && o.full)
+		err = ENOBUFS;
+	if (err)
+		OPENSSL_cleanse(buf, bufsz);   /* a=crypto keys */
 
-	return o.full ? ENOBUFS : 0;
+	return err;
+}
+
+void sg_sdpmap_in_wipe(struct sg_sdpmap_in *in)
+{
+	size_t i;
+
+	if (!in)
+		return;
+	for (i = 0; i < SG_SDP_MAX_MEDIA; i++) {
+		OPENSSL_cleanse(in->sv[i].lkey, sizeof(in->sv[i].lkey));
+		OPENSSL_cleanse(in->sv[i].rkey, sizeof(in->sv[i].rkey));
+	}
 }

@@ -125,6 +125,13 @@ struct sg_sdpmap_pstream {
 	bool rtcp_mux;
 	bool fb_pli, fb_fir, fb_tmmbr; /**< video feedback it offered         */
 	const char *why;          /**< not accepted: the reason (static)     */
+	/* SDES-SRTP (RFC 4568): the offer's a=crypto we answer; secrets,
+	 * never logged, wiped by sg_sdpmap_in_wipe() */
+	bool srtp;
+	uint32_t tag;             /**< the offer's tag, answered as it is    */
+	enum sg_srtp_suite suite;
+	uint8_t rkey[SG_SDPMAP_KEYLEN]; /**< the phone's key + salt         */
+	uint8_t lkey[SG_SDPMAP_KEYLEN]; /**< ours, made by in_answer        */
 	/* set by the caller before sg_sdpmap_in_answer() */
 	uint16_t port;            /**< our RTP port toward the phone         */
 	char addr[64];            /**< our address toward the phone          */
@@ -141,23 +148,29 @@ struct sg_sdpmap_in {
  * the phone's formats, in its order, that the browser takes as it is;
  * else transcode the first one we can (AMR-WB, AMR, G.711, G.722; H.264
  * mode 0/1 constrained baseline; VP8) to the browser's best (Opus, else
- * G.711/G.722; VP8, else H.264); else reject it. Plain RTP/AVP(F) only.
- * Pure: reads the offer and caps, writes in.
+ * G.711/G.722; VP8, else H.264); else reject it. RTP/AVP(F); RTP/SAVP(F)
+ * with SDES unless srtp is off (the first a=crypto of a suite we have,
+ * RFC 4568 7.1.1); RTP/AVP refused when srtp is mandatory. Pure: reads
+ * the offer and caps, writes in (keys: wipe with sg_sdpmap_in_wipe()).
  * @return 0, EINVAL, ENOENT when nothing is accepted (why says it)
  */
 int sg_sdpmap_decide(struct sg_sdpmap_in *in, const struct sg_sdp *offer,
-		     const struct sg_sdpmap_bcaps *caps, char *why,
-		     size_t whysz);
+		     const struct sg_sdpmap_bcaps *caps, enum sg_sip_srtp srtp,
+		     char *why, size_t whysz);
 
 /**
  * Print the answer to the phone for in (ports and addresses of accepted
  * streams set by the caller): per m-line in the offer's order, accepted
- * ones with the chosen format and telephone-event, rejected ones with
- * port 0 (RFC 3264 6). ENOBUFS when bufsz is too small.
+ * ones with the chosen format and telephone-event (and with SDES our new
+ * random key under the offer's tag and suite, kept in lkey), rejected
+ * ones with port 0 (RFC 3264 6). ENOBUFS when bufsz is too small, EIO
+ * when no random bytes; buf is wiped on failure.
  */
-int sg_sdpmap_in_answer(char *buf, size_t bufsz,
-			const struct sg_sdpmap_in *in,
+int sg_sdpmap_in_answer(char *buf, size_t bufsz, struct sg_sdpmap_in *in,
 			const struct sg_sdp *offer);
+
+/** Zero every key in in (RFC 4568 keys are secrets). */
+void sg_sdpmap_in_wipe(struct sg_sdpmap_in *in);
 
 /** Zero every key in the map (RFC 4568 keys are secrets). */
 void sg_sdpmap_wipe(struct sg_sdpmap *map);

@@ -22,12 +22,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return libre_init() ? -1 : 0;
 }
 
-static void one(const struct sg_sdpmap_bcaps *caps)
+static void one(const struct sg_sdpmap_bcaps *caps, enum sg_sip_srtp srtp)
 {
 	char why[160];
 	size_t i;
 
-	if (sg_sdpmap_decide(&in, &offer, caps, why, sizeof(why)))
+	if (sg_sdpmap_decide(&in, &offer, caps, srtp, why, sizeof(why)))
 		return;
 	if (in.sc != offer.mediac)
 		abort();
@@ -42,9 +42,13 @@ static void one(const struct sg_sdpmap_bcaps *caps)
 		abort();
 	for (i = 0; i < in.sc; i++) {
 		if ((back.mediav[i].port != 0) != in.sv[i].accepted ||
-		    strcmp(back.mediav[i].type, offer.mediav[i].type))
+		    strcmp(back.mediav[i].type, offer.mediav[i].type) ||
+		    (in.sv[i].srtp && (back.mediav[i].cryptoc != 1 ||
+				       back.mediav[i].cryptov[0].tag !=
+				       in.sv[i].tag)))
 			abort();
 	}
+	sg_sdpmap_in_wipe(&in);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -57,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (sg_sdp_parse(&offer, (const char *)data, size, why, sizeof(why)))
 		return 0;
-	one(&all);
-	one(&vp8_opus);
+	one(&all, SG_SIP_SRTP_OPTIONAL);
+	one(&vp8_opus, SG_SIP_SRTP_OFF);
 	return 0;
 }

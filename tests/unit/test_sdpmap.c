@@ -663,7 +663,8 @@ static const struct sg_sdpmap_bcaps chromium = {
 
 static struct sg_sdpmap_in in;
 
-static int decide(const char *text, const struct sg_sdpmap_bcaps *caps)
+static int decide_srtp(const char *text, const struct sg_sdpmap_bcaps *caps,
+		       enum sg_sip_srtp srtp)
 {
 	int err;
 
@@ -673,7 +674,12 @@ static int decide(const char *text, const struct sg_sdpmap_bcaps *caps)
 	err = sg_sdp_parse(answer, text, strlen(text), why, sizeof(why));
 	if (err)
 		return -1;
-	return sg_sdpmap_decide(&in, answer, caps, why, sizeof(why));
+	return sg_sdpmap_decide(&in, answer, caps, srtp, why, sizeof(why));
+}
+
+static int decide(const char *text, const struct sg_sdpmap_bcaps *caps)
+{
+	return decide_srtp(text, caps, SG_SIP_SRTP_OFF);
 }
 
 static int answer_in(void)
@@ -842,7 +848,7 @@ static int test_phone_offer_choice(void)
 	TEST_EQ(in.sc, 4);
 	TEST_ASSERT(strstr(in.sv[0].why, "no codec"));
 	TEST_ASSERT(strstr(in.sv[1].why, "no codec"));
-	TEST_STREQ(in.sv[2].why, "not plain RTP/AVP");
+	TEST_STREQ(in.sv[2].why, "SRTP is off");
 	TEST_STREQ(in.sv[3].why, "port 0");
 	TEST_ASSERT(strstr(why, "m-line 3"));
 	/* nothing to answer with */
@@ -857,7 +863,85 @@ static int test_phone_offer_choice(void)
 	strcpy(in.sv[0].addr, "127.0.0.1");
 	strcpy(in.sv[1].addr, "127.0.0.1");
 	TEST_EQ(sg_sdpmap_in_answer(offer, 100, &in, answer), ENOBUFS);
-	TEST_EQ(sg_sdpmap_decide(NULL, answer, &chromium, NULL, 0), EINVAL);
+	TEST_EQ(sg_sdpmap_decide(NULL, answer, &chromium, SG_SIP_SRTP_OFF,
+				 NULL, 0), EINVAL);
+ out:
+	done();
+	return err;
+}
+
+/* RFC 4568 as the answerer: the first a=crypto with a suite we have,
+ * its tag, a new key of ours; SRTP off/optional/mandatory */
+static int test_phone_offer_srtp(void)
+{
+	static const char savp[] =
+		"v=0\r\no=p 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
+		"t=0 0\r\nm=audio 5000 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+		"a=crypto:7 AEAD_AES_256_GCM "
+		"inline:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\r\n"
+		"a=crypto:8 AES_CM_128_HMAC_SHA1_32 "
+		"inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20\r\n"
+		"a=crypto:9 AES_CM_128_HMAC_SHA1_80 "
+		"inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n"
+		"m=audio 5002 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+		"m=audio 5004 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:tooShort\r\n";
+	static const uint8_t key8[SG_SDPMAP_KEYLEN] =
+		"YS___semctl () {\t220;}\n}\nunles";
+	struct sg_sdp *back = NULL;
+	uint8_t lkey[SG_SDPMAP_KEYLEN];
+	size_t n = sizeof(lkey);
+	const char *a;
+	int err;
+
+	err = decide_srtp(savp, &chromium, SG_SIP_SRTP_OPTIONAL);
+	if (err)
+		goto out;
+	/* GCM-256 is not ours: the _32 one, tag 8, its key */
+	TEST_ASSERT(in.sv[0].accepted && in.sv[0].srtp);
+	TEST_EQ(in.sv[0].tag, 8);
+	TEST_EQ(in.sv[0].suite, SG_SRTP_AES_CM_128_HMAC_SHA1_32);
+	TEST_EQ(memcmp(in.sv[0].rkey, key8, SG_SDPMAP_KEYLEN), 0);
+	/* optional: plain RTP as it is */
+	TEST_ASSERT(in.sv[1].accepted && !in.sv[1].srtp);
+	/* a key that is not 30 bytes */
+	TEST_ASSERT(!in.sv[2].accepted);
+	TEST_STREQ(in.sv[2].why, "key is not 40 base64 characters");
+
+	TEST_EQ(answer_in(), 0);
+	a = strstr(offer, "a=crypto:8 AES_CM_128_HMAC_SHA1_32 inline:");
+	TEST_ASSERT(a != NULL);
+	TEST_EQ(base64_decode(a + 42, 40, lkey, &n), 0);
+	TEST_EQ(n, SG_SDPMAP_KEYLEN);
+	TEST_EQ(memcmp(lkey, in.sv[0].lkey, SG_SDPMAP_KEYLEN), 0);
+	TEST_ASSERT(memcmp(lkey, in.sv[0].rkey, SG_SDPMAP_KEYLEN));
+	TEST_ASSERT(strstr(offer, "m=audio 40000 RTP/SAVP 0\r\n"));
+	TEST_EQ(strstr(strstr(offer, "m=audio 40002"), "a=crypto") == NULL, 1);
+	back = calloc(1, sizeof(*back));
+	TEST_ASSERT(back != NULL);
+	err = sg_sdp_parse(back, offer, strlen(offer), why, sizeof(why));
+	if (!err && (back->mediav[0].cryptoc != 1 ||
+		     back->mediav[0].cryptov[0].tag != 8))
+		err = EPROTO;
+	free(back);
+	if (err)
+		goto out;
+	sg_sdpmap_in_wipe(&in);
+	TEST_ASSERT(!in.sv[0].lkey[0] && !in.sv[0].rkey[0] &&
+		    !memcmp(in.sv[0].lkey, in.sv[0].lkey + 1,
+			    SG_SDPMAP_KEYLEN - 1));
+
+	/* off: SAVP refused; mandatory: AVP refused */
+	err = decide_srtp(savp, &chromium, SG_SIP_SRTP_OFF);
+	if (err)
+		goto out;
+	TEST_ASSERT(!in.sv[0].accepted && in.sv[1].accepted);
+	TEST_ASSERT(!in.sv[0].srtp);
+	err = decide_srtp(savp, &chromium, SG_SIP_SRTP_MANDATORY);
+	if (err)
+		goto out;
+	TEST_ASSERT(in.sv[0].accepted && !in.sv[1].accepted);
+	TEST_STREQ(in.sv[1].why, "plain RTP (SRTP is mandatory)");
  out:
 	done();
 	return err;
@@ -878,5 +962,6 @@ const struct sg_test sg_tests_sdpmap[] = {
 	{"phone_offer", test_phone_offer},
 	{"phone_offer_caps", test_phone_offer_caps},
 	{"phone_offer_choice", test_phone_offer_choice},
+	{"phone_offer_srtp", test_phone_offer_srtp},
 	{NULL, NULL},
 };
