@@ -46,6 +46,9 @@ struct sg_call {
 	bool hub2;
 	struct tmr tmr_sw;             /**< that leg failed: next, deferred */
 	char *offer_kept;              /**< rep calls: the browser's offer  */
+	struct sg_sipcall *sip_prev;   /**< a dropped leg whose media reached
+					    the browser (hung up): the next
+					    leg continues its RTP numbering */
 	char reps[SG_CALL_MAX_REPS][SG_REP_ID_MAX]; /**< every rep served  */
 	size_t repc;
 };
@@ -65,6 +68,7 @@ static void destructor(void *arg)
 	call->echo = mem_deref(call->echo);
 	call->sip2 = mem_deref(call->sip2);
 	call->sip = mem_deref(call->sip);
+	call->sip_prev = mem_deref(call->sip_prev);
 	call->offer_kept = mem_deref(call->offer_kept);
 	/* the reps go back to the router (queued shoppers are served) */
 	call->swroute = mem_deref(call->swroute);
@@ -315,6 +319,7 @@ void sg_call_notify(struct sg_call *call, const struct sg_sipcall *leg,
 		/* the rep answered: busy until the call ends */
 		if (!call->rep_answered) {
 			call->rep_answered = true;
+			call->sip_prev = mem_deref(call->sip_prev);
 			sg_route_answered(call->route);
 			served_by(call, call->rep->id);
 			SG_INFO(SG_SUB_API, call->id, "rep %s answered",
@@ -414,7 +419,8 @@ static void offer_restrict(struct sg_sdp *o, const struct sg_webrtc_choice *cv,
 static int leg_alloc(struct sg_call *call, struct sg_sipcall **sipp,
 		     uint32_t ref, const struct sg_rep_conf *rep, size_t idx,
 		     const char *offer_text,
-		     const struct sg_webrtc_choice *answered, bool *hubp)
+		     const struct sg_webrtc_choice *answered,
+		     const struct sg_sipcall *follows, bool *hubp)
 {
 	const struct sg_conf *conf = sg_app_conf(call->app);
 	const char *contact;
@@ -432,6 +438,7 @@ static int leg_alloc(struct sg_call *call, struct sg_sipcall **sipp,
 		.call = call,
 		.video = !strcmp(call->media, "video"),
 		.answered = answered,
+		.follows = follows,
 	};
 	struct sg_sdp *offer;
 	char why[160];
@@ -493,7 +500,7 @@ int sg_call_leg_to_contact(struct sg_call *call, const struct sg_rep_conf *rep,
 	if (call->sip)
 		return EALREADY;
 	err = leg_alloc(call, &call->sip, call->ref, rep, contact_idx,
-			call->offer, NULL, &hub);
+			call->offer, NULL, NULL, &hub);
 	if (err)
 		return err;
 	call->hub = hub;
@@ -514,6 +521,14 @@ static void leg_drop(struct sg_call *call)
 	call->sip = NULL;
 	call->hub = false;
 	call->ref = sg_app_next_ref(call->app);
+	if (sip && sg_sipcall_media_started(sip)) {
+		/* early media reached the browser: the browser is answered
+		 * and the next leg must continue this one's numbering */
+		sg_sipcall_hangup(sip);
+		mem_deref(call->sip_prev);
+		call->sip_prev = sip;
+		return;
+	}
 	mem_deref(sip);
 }
 
@@ -570,7 +585,22 @@ static void route_offer(struct sg_call *call, struct sg_route *rt)
 	leg_drop(call);
 	SG_INFO(SG_SUB_API, call->id, "trying rep %s at %s", rep->id,
 		rep->contacts[c]);
-	err = sg_call_leg_to_contact(call, rep, (size_t)c);
+	if (call->offer) {
+		err = sg_call_leg_to_contact(call, rep, (size_t)c);
+	}
+	else {
+		/* an earlier leg's early media answered the browser: this
+		 * one offers what the browser agreed */
+		bool hub = false;
+
+		err = leg_alloc(call, &call->sip, call->ref, rep, (size_t)c,
+				call->offer_kept, call->choicev,
+				call->sip_prev, &hub);
+		if (!err) {
+			call->hub = hub;
+			call->rep = rep;
+		}
+	}
 	if (err)
 		sg_route_failed(rt);
 }
@@ -672,7 +702,7 @@ static void switch_offer(struct sg_call *call, struct sg_route *sw)
 	SG_INFO(SG_SUB_API, call->id, "switch: trying rep %s at %s", to->id,
 		to->contacts[c]);
 	err = leg_alloc(call, &call->sip2, call->ref2, to, (size_t)c,
-			call->offer_kept, call->choicev, &call->hub2);
+			call->offer_kept, call->choicev, NULL, &call->hub2);
 	if (err) {
 		call->ref2 = 0;
 		call->sw_refused = true;

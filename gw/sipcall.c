@@ -34,6 +34,7 @@ struct sg_sipcall {
 	int8_t by_mline[SG_SDP_MAX_MEDIA]; /**< browser m-line -> stream    */
 	bool browser_answered;
 	const struct sg_webrtc_choice *fixed; /**< answered before this leg */
+	const struct sg_sipcall *follows; /**< weak: continue its numbering */
 	bool answered;                  /**< 200 from the phone            */
 	bool ringing_sent;
 	bool ended;                     /**< sip/ said ENDED: ref is free  */
@@ -60,7 +61,9 @@ static void leg_rtp(const struct sg_rtp_hdr *h, struct mbuf *mb, void *arg)
 {
 	struct stream *st = arg;
 
-	if (!st->active)
+	/* hung up: nothing more toward the browser (another leg may be
+	 * there already) */
+	if (!st->active || st->sc->ended)
 		return;
 	if (st->xc) {
 		sg_xcode_from_phone(st->xc, h, mb);
@@ -194,6 +197,7 @@ int sg_sipcall_alloc(struct sg_sipcall **sp, const struct sg_sipcall_params *p,
 	s->tp = p->tp;
 	s->call = p->call;
 	s->fixed = p->answered;
+	s->follows = p->follows;
 	s->ended = true;               /* until the INVITE is out */
 	str_ncpy(s->callid, p->callid, sizeof(s->callid));
 	memset(s->by_mline, -1, sizeof(s->by_mline));
@@ -421,6 +425,11 @@ static int remote_sdp(struct sg_sipcall *s, const char *text)
 			ms->ans_tel_pt >= 0 ? " (+telephone-event)" : "",
 			st->srtp ? " (SDES-SRTP)" : "");
 	}
+	/* streams set up, nothing relayed yet: pick up the numbering */
+	if (choices && s->follows) {
+		sg_sipcall_follow(s, s->follows);
+		s->follows = NULL;
+	}
 	return 0;
 }
 
@@ -590,6 +599,11 @@ int sg_sipcall_info(struct sg_sipcall *s, const char *ctype,
 	if (!s->sig.info)
 		return ENOTSUP;
 	return s->sig.info(s->sig.arg, s->ref, ctype, body);
+}
+
+bool sg_sipcall_media_started(const struct sg_sipcall *s)
+{
+	return s && s->browser_answered;
 }
 
 void sg_sipcall_follow(struct sg_sipcall *s, const struct sg_sipcall *prev)

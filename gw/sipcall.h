@@ -52,6 +52,10 @@ struct sg_sipcall_params {
 	 *  transcodes to; the offer passed must list only those codecs.
 	 *  NULL: the leg's SDP answers the browser. Weak (the call's). */
 	const struct sg_webrtc_choice *answered;
+	/** A leg before this one whose media reached the browser: this one
+	 *  continues its RTP numbering (weak: kept until this leg's first
+	 *  SDP or its end). */
+	const struct sg_sipcall *follows;
 };
 
 /** Plan, open the IMS-side RTP legs and send the INVITE. */
@@ -69,6 +73,8 @@ int sg_sipcall_dtmf(struct sg_sipcall *s, const char *digits);
 /** INFO in the dialog (the showroom switch); ENOTSUP without info. */
 int sg_sipcall_info(struct sg_sipcall *s, const char *ctype,
 		    const char *body);
+/** Whether the leg's SDP came (its media may have reached the browser). */
+bool sg_sipcall_media_started(const struct sg_sipcall *s);
 /** s replaces prev toward the browser: what s relays continues prev's
  *  RTP sequence numbers and timestamps (relayed streams). */
 void sg_sipcall_follow(struct sg_sipcall *s, const struct sg_sipcall *prev);

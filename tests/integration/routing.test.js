@@ -7,7 +7,8 @@
 'use strict';
 const lib = require('./lib');
 const { stopGateway, newPage, assert, waitFor, freePort, sleep } = lib;
-const { baresip, stop, token, startKamailio, stopKamailio, storegwHub } = require('./peers');
+const { baresip, sippeer, stop, token, startKamailio, stopKamailio, storegwHub } =
+  require('./peers');
 
 const SECRET = 'store1-signing-secret-0123456789abcdef012345';
 const tok = () => token({ iss: 'store1', dest: ['rep'] }, SECRET);
@@ -75,6 +76,10 @@ async function shopper(gw, id, to = 'rep:any', video = false) {
   const pg = await newPage(gw);
   await pg.page.evaluate(async ([ws, cid, dest, t, v]) => {
     window.c = await sg.open(ws);
+    window.nanswer = 0;
+    window.c.ws.addEventListener('message', (e) => {
+      if (JSON.parse(e.data).type === 'answer') window.nanswer += 1;
+    });
     window.callp = sg.callWith(window.c, cid, dest, { token: t, video: v,
       codecs: v ? { video: ['VP8'] } : undefined })
       .then(() => 'answered', (e) => `failed: ${e.message}`);
@@ -336,6 +341,50 @@ async function fallthrough() {
   }
 }
 
+// dave's first mobile answers 183 with early media (the network's
+// ringback) and never answers; after the ring timeout his second phone
+// answers. The browser, answered by the early media, keeps its answer and
+// its one audio stream: the second leg offers what it agreed and continues
+// the RTP numbering.
+async function fallthroughEarly() {
+  let k; let gw; let early; let mobile; let s;
+  try {
+    k = await startKamailio('routing-kamailio3');
+    early = await sippeer('dave-early', k, '+4930124', ['--reply', 'none', '--early-rtp', '30000']);
+    mobile = await baresip('dave-mobile3', k, '+4930123', 'telpw', { video: '' });
+    gw = await routingGateway('routing-early', [{ id: 'dave', contacts: ['tel:+4930124', 'tel:+4930123'] }],
+      { k, showroom: { ring_timeout_s: 2 } });
+    await waitFor(async () => (await repOf(gw, 'dave')).state === 'available', 5000, 'dave available');
+
+    s = await shopper(gw, 's1', 'rep:dave');
+    await waitFor(() => s.page.evaluate(() => window.nanswer === 1), 5000,
+      'the browser answered by the early media');
+    await waitFor(async () => (await s.audio()) > 20, 5000, 'early media heard');
+    assert(!(await s.page.evaluate(() => window.c.msgs.some((m) => m.type === 'connected'))),
+      'not connected during the early media');
+    await connected(s);
+    const ring = logGap(gw, /trying rep dave at tel:\+4930124/, /trying rep dave at tel:\+4930123/);
+    console.log(`    early media ${ring} ms, then the second phone answered`);
+    assert(ring >= 1990 && ring < 3000, `the second phone after the ring timeout (${ring} ms)`);
+    await early.wait(/CANCEL/, 3000, 'the first phone cancelled');
+    const a1 = await s.audio();
+    await sleep(2000);
+    const a2 = await s.audio();
+    console.log(`    browser audio packets: ${a1} at the answer, ${a2} 2 s later`);
+    assert(a2 > a1 + 50, `the browser hears the second phone (${a1} -> ${a2})`);
+    assert(await s.page.evaluate(() => window.nanswer) === 1, 'one answer to the browser in all');
+    await s.hangup();
+    const rx = await waitFor(() => rtpStats(mobile), 5000, 'the phone\'s RTP statistics');
+    assert(rx.rx > 50, `browser audio reached the second phone (${JSON.stringify(rx)})`);
+  } finally {
+    if (s) await s.close().catch(() => {});
+    if (gw) await stopGateway(gw);
+    if (mobile) { mobile.ctrl.close(); await stop(mobile); }
+    if (early) await stop(early);
+    if (k) await stopKamailio(k);
+  }
+}
+
 // baresip prints RTP statistics when a call ends (rtp_stats yes)
 function rtpStats(p, kind = 'audio') {
   const a = new RegExp(`${kind}\\s+Transmit:\\s+Receive:\\s*\\npackets:\\s+(\\d+)\\s+(\\d+)`)
@@ -416,6 +465,7 @@ module.exports = [
   { name: 'queue_limits', fn: queueLimits, timeout: 120000 },
   { name: 'skip', fn: skip, timeout: 120000 },
   { name: 'fallthrough', fn: fallthrough, timeout: 120000 },
+  { name: 'fallthrough_early', fn: fallthroughEarly, timeout: 120000 },
   { name: 'switch_mobile', fn: () => switchMobile(false), timeout: 120000 },
   { name: 'switch_mobile_video', fn: () => switchMobile(true), timeout: 120000 },
   { name: 'switch_mobile_amrwb', fn: () => switchMobile(false, 'AMR-WB/16000/1'), timeout: 120000 },
