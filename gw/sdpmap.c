@@ -368,6 +368,16 @@ int sg_sdpmap_offer(char *buf, size_t bufsz, struct sg_sdpmap *map,
 	return o.full ? ENOBUFS : 0;
 }
 
+static bool has_fb(const struct sg_sdp_fmt *f, const char *fb)
+{
+	uint8_t k;
+
+	for (k = 0; k < f->fbc && k < SG_SDP_MAX_FB; k++)
+		if (!strcmp(f->fb[k], fb))
+			return true;
+	return false;
+}
+
 static bool offered(const struct sg_sdpmap_stream *s, uint8_t pt)
 {
 	uint8_t k;
@@ -561,6 +571,8 @@ int sg_sdpmap_answer(struct sg_sdpmap *map, const struct sg_sdp *answer,
 		}
 		if (!s->accepted)
 			continue;
+		/* RFC 5104 7.1: TMMBR only toward a peer that said it */
+		s->fb_tmmbr = has_fb(&s->codec, "ccm tmmbr");
 		err = answer_crypto(map, s, m, i, why, whysz);
 		if (err)
 			return err;
@@ -687,16 +699,6 @@ static enum sg_sdp_dir mirror(enum sg_sdp_dir d)
 {
 	return d == SG_SDP_SENDONLY ? SG_SDP_RECVONLY :
 		d == SG_SDP_RECVONLY ? SG_SDP_SENDONLY : d;
-}
-
-static bool has_fb(const struct sg_sdp_fmt *f, const char *fb)
-{
-	uint8_t k;
-
-	for (k = 0; k < f->fbc && k < SG_SDP_MAX_FB; k++)
-		if (!strcmp(f->fb[k], fb))
-			return true;
-	return false;
 }
 
 /* RFC 4568 7.1.1: the first a=crypto with a suite we have, one inline

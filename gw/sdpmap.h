@@ -33,6 +33,7 @@ struct sg_sdpmap_stream {
 	bool accepted;
 	bool transcode;           /**< the phone chose one of xfmtv        */
 	struct sg_sdp_fmt codec;  /**< the phone's choice (offer's PT)       */
+	bool fb_tmmbr;            /**< the answer has "ccm tmmbr" (RFC 5104) */
 	int ans_tel_pt;           /**< telephone-event PT answered, -1       */
 	uint32_t ans_tel_rate;
 	char raddr[SG_SDP_TOKEN];

@@ -79,8 +79,19 @@ static void leg_rtp(const struct sg_rtp_hdr *h, struct mbuf *mb, void *arg)
 static void leg_rtcp(const struct sg_rtcp_info *ri, void *arg)
 {
 	struct stream *st = arg;
+	const struct sg_rtcp_tmmb *e;
 
-	if (!st->active || !(ri->flags & (SG_RTCP_PLI | SG_RTCP_FIR)))
+	if (!st->active)
+		return;
+	/* RFC 5104 TMMBR (the leg answered TMMBN): cap our encoder toward
+	 * the phone, or, relayed, ask the browser as REMB */
+	e = sg_rtcp_tmmbr_for(ri, ri->fb_media_ssrc);
+	if (e && st->xc)
+		sg_xcode_tmmbr(st->xc, false, e);
+	else if (e)
+		(void)sg_webrtc_transport_send_remb(st->sc->tp, st->mline,
+						    e->bps);
+	if (!(ri->flags & (SG_RTCP_PLI | SG_RTCP_FIR)))
 		return;
 	if (st->xc)
 		sg_xcode_keyframe(st->xc, false);   /* our encoder */
@@ -548,6 +559,7 @@ void sg_sipcall_browser_rtp(struct sg_sipcall *s, unsigned mline,
 void sg_sipcall_browser_rtcp(struct sg_sipcall *s, unsigned mline,
 			     const struct sg_rtcp_info *ri)
 {
+	const struct sg_rtcp_tmmb *e;
 	struct stream *st;
 
 	if (mline >= SG_SDP_MAX_MEDIA || s->by_mline[mline] < 0)
@@ -557,6 +569,13 @@ void sg_sipcall_browser_rtcp(struct sg_sipcall *s, unsigned mline,
 		return;
 	if (st->xc && (ri->flags & SG_RTCP_REMB))
 		sg_xcode_browser_bitrate(st->xc, (uint32_t)ri->remb_bps);
+	/* RFC 5104 TMMBR from the browser (the transport answered TMMBN):
+	 * our encoder toward it, or, relayed, passed on to the phone */
+	e = sg_rtcp_tmmbr_for(ri, ri->fb_media_ssrc);
+	if (e && st->xc)
+		sg_xcode_tmmbr(st->xc, true, e);
+	else if (e && s->map.sv[s->by_mline[mline]].fb_tmmbr)
+		(void)sg_rtpleg_send_tmmbr(st->leg, e->bps, e->overhead);
 	if (!(ri->flags & (SG_RTCP_PLI | SG_RTCP_FIR)))
 		return;
 	/* the browser wants a keyframe: of our encoder when transcoding,
