@@ -355,6 +355,33 @@ static bool message_h(const struct sip_msg *msg, void *arg)
 	return true;
 }
 
+/* The flow a leg's rep registered over closed (the hub died): its
+ * dialog is gone with it; end the call now rather than at the media
+ * timeout (408: network-error to the browser). */
+static void flow_lost(const struct sa *src, void *arg)
+{
+	struct sg_hublegs *h = arg;
+	struct le *le = h->legs.head;
+
+	while (le) {
+		struct leg *l = le->data;
+		struct sg_sip_ev ev = {
+			.type = SG_SIP_EV_ENDED,
+			.code = 408,
+			.reason = "flow-closed",
+			.by_remote = true,
+		};
+
+		le = le->next;
+		if (l->closed || !sa_cmp(&l->flow, src, SA_ALL))
+			continue;
+		SG_INFO(SG_SUB_SIP, NULL, "showroom: flow of %s closed: "
+			"ending its call", l->aor);
+		emit(l, &ev);
+		leg_free_later(l);
+	}
+}
+
 /* the hubs do not call the gateway */
 static void conn_h(const struct sip_msg *msg, void *arg)
 {
@@ -367,6 +394,7 @@ static void destructor(void *arg)
 {
 	struct sg_hublegs *h = arg;
 
+	sg_showroom_set_flow_handler(h->sr, NULL, NULL);
 	list_flush(&h->legs);
 	h->lsnr = mem_deref(h->lsnr);
 	if (h->sock)
@@ -392,10 +420,12 @@ int sg_hublegs_alloc(struct sg_hublegs **hp, struct sg_showroom *sr,
 	if (!err)
 		err = sip_listen(&h->lsnr, sg_showroom_sip(sr), true,
 				 message_h, h);
-	if (err)
+	if (err) {
 		mem_deref(h);
-	else
-		*hp = h;
+		return err;
+	}
+	sg_showroom_set_flow_handler(sr, flow_lost, h);
+	*hp = h;
 	return err;
 }
 

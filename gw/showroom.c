@@ -55,6 +55,8 @@ struct sg_showroom {
 	uint64_t seq;
 	sg_showroom_change_h *changeh;
 	void *arg;
+	sg_showroom_flow_h *flowh;
+	void *flow_arg;
 	struct sg_showroom_stats st;
 };
 
@@ -108,6 +110,8 @@ static void flow_closed(int err, void *arg)
 	SG_INFO(SG_SUB_SIP, NULL, "showroom: %s flow of %s@%s closed (%m)",
 		sip_transp_name(b->tp), b->rep->c.id, b->rep->c.store, err);
 	++b->sr->st.flows_closed;
+	if (b->sr->flowh)
+		b->sr->flowh(&b->src, b->sr->flow_arg);
 	binding_remove(b);
 }
 
@@ -679,6 +683,15 @@ void sg_showroom_set_handler(struct sg_showroom *sr, sg_showroom_change_h *h,
 		return;
 	sr->changeh = h;
 	sr->arg = arg;
+}
+
+void sg_showroom_set_flow_handler(struct sg_showroom *sr,
+				  sg_showroom_flow_h *h, void *arg)
+{
+	if (!sr)
+		return;
+	sr->flowh = h;
+	sr->flow_arg = arg;
 }
 
 bool sg_showroom_registered(const struct sg_showroom *sr, const char *store,

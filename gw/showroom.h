@@ -48,6 +48,11 @@ int sg_showroom_alloc(struct sg_showroom **srp,
 /** Who hears of registration changes (one handler; NULL: none). */
 void sg_showroom_set_handler(struct sg_showroom *sr, sg_showroom_change_h *h,
 			     void *arg);
+/** A TCP/TLS flow closed (RFC 5626 5.4): src is where it came from. */
+typedef void (sg_showroom_flow_h)(const struct sa *src, void *arg);
+/** Who hears of closed flows (the hub legs over them; NULL: none). */
+void sg_showroom_set_flow_handler(struct sg_showroom *sr,
+				  sg_showroom_flow_h *h, void *arg);
 /** Whether rep (of store) has at least one live binding. */
 bool sg_showroom_registered(const struct sg_showroom *sr, const char *store,
 			    const char *rep);

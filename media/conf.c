@@ -40,6 +40,16 @@ const struct sg_conf_key sg_media_conf_keys[] = {
 		       "NACKs (RFC 4585 6.2.1); 0 = off. Costs N x 1280 bytes "
 		       "per video m-line, allocated at its first NACK",
 	},
+	{
+		.name = "rtp_timeout_s",
+		.type = SG_CONF_INT,
+		.offset = offsetof(struct sg_media_conf, rtp_timeout_s),
+		.min = 0, .max = 3600,
+		.doc = "end a call whose SIP-side peer (phone, hub) sent no "
+		       "RTP or RTCP for this many seconds (a dead hub, a "
+		       "vanished mobile): hangup media-timeout; not while "
+		       "the peer holds (sendonly/inactive); 0 = off",
+	},
 	{.name = NULL},
 };
 
@@ -56,5 +66,6 @@ void sg_media_conf_defaults(struct sg_media_conf *c)
 		.rtcp_interval_ms = 1000,
 		.pli_interval_ms = 3000,
 		.nack_history = 128,
+		.rtp_timeout_s = 30,
 	};
 }

@@ -24,6 +24,13 @@ struct sg_rtpleg {
 	struct mbuf *ctl;            /**< RTCP out                        */
 	struct tmr tmr_rtcp;
 	int rtcp_interval_ms;
+	struct tmr tmr_idle;         /**< inactivity watch (sg_rtpleg_watch) */
+	uint32_t idle_ms;            /**< 0: not watching                 */
+	uint64_t idle_seen;          /**< rx_pkts + rx_rtcp at last change */
+	uint64_t idle_since;         /**< tmr_jiffies() of that change    */
+	uint64_t idle_fire;          /**< when the handler is due next    */
+	sg_rtpleg_idle_h *idleh;
+	void *idle_arg;
 
 	bool has_remote, mux;
 	struct sa rem, rem_rtcp;     /**< from the peer's SDP             */
@@ -70,6 +77,7 @@ static void destructor(void *arg)
 	struct sg_rtpleg *l = arg;
 
 	tmr_cancel(&l->tmr_rtcp);
+	tmr_cancel(&l->tmr_idle);
 	close_fd(&l->fd_rtp);
 	close_fd(&l->fd_rtcp);
 	mem_deref(l->rxb);
@@ -666,6 +674,7 @@ int sg_rtpleg_alloc(struct sg_rtpleg **lp, const struct sg_rtpleg_conf *conf,
 
 	l->fd_rtp = l->fd_rtcp = -1;
 	tmr_init(&l->tmr_rtcp);
+	tmr_init(&l->tmr_idle);
 	l->local_mux = conf->rtcp_mux;
 	l->mux = conf->rtcp_mux;
 	l->clock_rate = conf->clock_rate ? conf->clock_rate : 8000;
@@ -941,4 +950,71 @@ void sg_rtpleg_stats(const struct sg_rtpleg *l, struct sg_rtpleg_stats *st)
 	st->local_ssrc = l->ssrc;
 	st->rx_ssrc = l->rx_init ? l->rx.ssrc : 0;
 	st->rx_received = l->rx_init ? l->rx.received : 0;
+}
+
+
+/* Inactivity: the counters are compared on a timer, nothing per packet. */
+static uint32_t idle_tick(const struct sg_rtpleg *l)
+{
+	uint32_t t = l->idle_ms / 5;
+
+	return t < 100 ? 100 : t > 1000 ? 1000 : t;
+}
+
+static void idle_tmr(void *arg)
+{
+	struct sg_rtpleg *l = arg;
+	uint64_t seen = l->st.rx_pkts + l->st.rx_rtcp;
+	uint64_t now = tmr_jiffies();
+
+	tmr_start(&l->tmr_idle, idle_tick(l), idle_tmr, l);
+	if (seen != l->idle_seen) {
+		l->idle_seen = seen;
+		l->idle_since = now;
+		l->idle_fire = now + l->idle_ms;
+		return;
+	}
+	if (now < l->idle_fire)
+		return;
+	l->idle_fire = now + l->idle_ms;   /* again after another idle_ms */
+	SG_INFO(SG_SUB_MEDIA, l->callid, "rtpleg: nothing received on port %u"
+		" for %u ms", l->port, l->idle_ms);
+	l->idleh(l->idle_arg);     /* may free the leg */
+}
+
+
+/**
+ * Watch the leg for inactivity: h is called when neither RTP nor RTCP
+ * came from the peer for timeout_ms (checked on a timer, at most 1 s
+ * late), then again after each further timeout_ms. Counting starts now.
+ * timeout_ms 0 or h NULL stops watching (hold). The handler may free
+ * the leg.
+ */
+void sg_rtpleg_watch(struct sg_rtpleg *l, uint32_t timeout_ms,
+		     sg_rtpleg_idle_h *h, void *arg)
+{
+	if (!l)
+		return;
+	tmr_cancel(&l->tmr_idle);
+	l->idle_ms = h ? timeout_ms : 0;
+	l->idleh = h;
+	l->idle_arg = arg;
+	if (!l->idle_ms)
+		return;
+	l->idle_seen = l->st.rx_pkts + l->st.rx_rtcp;
+	l->idle_since = tmr_jiffies();
+	l->idle_fire = l->idle_since + l->idle_ms;
+	tmr_start(&l->tmr_idle, idle_tick(l), idle_tmr, l);
+}
+
+
+/** Whether the leg is watched; if so *ms = ms since it last received
+ *  (as of the watch's last check). */
+bool sg_rtpleg_idle(const struct sg_rtpleg *l, uint64_t *ms)
+{
+	if (!l || !l->idle_ms)
+		return false;
+	if (ms)
+		*ms = tmr_jiffies() - l->idle_since;
+	return true;
 }

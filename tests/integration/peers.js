@@ -160,7 +160,8 @@ async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/800
 // storegw-hub (hub/) registering reps with registrar (a SIP URI) for
 // store1 over TCP: reps [{id, colour, freq, answer = true}], synthetic
 // 320x240@15 cameras and tones; resolves once its status API answers.
-async function storegwHub(name, registrar, reps) {
+// opts.transport: to the registrar (default tcp)
+async function storegwHub(name, registrar, reps, opts = {}) {
   const control = await freePort();
   const pmin = await lib.freePorts(20);
   const rep = (r) => `  { id = "${r.id}"; name = "${r.id}"; password = "${r.id}pw"; ` +
@@ -170,7 +171,7 @@ async function storegwHub(name, registrar, reps) {
   const file = path.join(lib.OUTDIR, `${name}.conf`);
   fs.writeFileSync(file, [
     `hub: { log_level = "info"; control = "127.0.0.1:${control}"; };`,
-    `gateway: { registrar = "${registrar}"; transport = "tcp"; store = "store1"; expires = 60;`,
+    `gateway: { registrar = "${registrar}"; transport = "${opts.transport || 'tcp'}"; store = "store1"; expires = 60;`,
     `  sip_listen = "127.0.0.1:${await freePort()}"; media_addr = "127.0.0.1";`,
     `  port_min = ${pmin}; port_max = ${pmin + 19}; };`,
     `reps = (\n${reps.map(rep).join(',\n')}\n);`, ''].join('\n'));

@@ -15,7 +15,7 @@ const tok = () => token({ iss: 'store1', dest: ['rep'] }, SECRET);
 
 // storegw with a showroom and the reps given (contacts default ['hub']);
 // k: Kamailio for the store's IMS identity (tel: contacts).
-async function routingGateway(name, reps, { k, showroom = {} } = {}) {
+async function routingGateway(name, reps, { k, showroom = {}, media = {} } = {}) {
   const sport = await freePort();
   const pmin = 36000 + (process.pid % 100) * 40;
   const store = { id: 'store1', secret: SECRET };
@@ -28,6 +28,7 @@ async function routingGateway(name, reps, { k, showroom = {} } = {}) {
   }
   const gw = await lib.startGateway(name, {
     sip,
+    media,
     showroom: { listen: `127.0.0.1:${sport}`, min_expires: 10, ring_timeout_s: 15,
       queue_max_wait_s: 60, queue_max: 5, ...showroom },
     stores: [store],
@@ -210,6 +211,51 @@ async function hub() {
     for (const p of s) await p.close().catch(() => {});
     if (gw) await stopGateway(gw);
     if (carol) { carol.ctrl.close(); await stop(carol); }
+    if (h) await stop(h);
+  }
+}
+
+// The hub dies during a call (SIGKILL). Over TCP its flow closes and the
+// call ends at once; over UDP nothing tells the gateway but the silence:
+// after media.rtp_timeout_s (2 s here) the browser hears hangup
+// media-timeout. Either way the rep is no longer busy.
+async function deadHub(transport) {
+  let gw; let h; let s;
+  try {
+    gw = await routingGateway(`routing-dead-${transport}`, [{ id: 'bob' }],
+      { media: { rtp_timeout_s: 2 } });
+    h = await storegwHub(`routing-dead-hub-${transport}`, `sip:127.0.0.1:${gw.sport}`,
+      [{ id: 'bob', colour: '#43a047' }], { transport });
+    await waitFor(async () => (await repOf(gw, 'bob')).registered, 10000, 'bob registered');
+    s = await shopper(gw, 's1');
+    await connected(s);
+    assert((await repOf(gw, 'bob')).state === 'busy', 'bob busy during the call');
+    const a0 = await s.audio();
+    await sleep(2500);                 // longer than the timeout: media flows
+    const a1 = await s.audio();
+    assert(a1 > a0 + 50, `the call lives past the timeout while media flows (${a0} -> ${a1})`);
+
+    const t0 = Date.now();
+    h.proc.kill('SIGKILL');
+    const m = await s.next('hangup', 6000);
+    const dt = Date.now() - t0;
+    console.log(`    ${transport}: hub killed, hangup ${JSON.stringify(m)} after ${dt} ms`);
+    assert(m.type === 'hangup', `the browser hears the end (${JSON.stringify(m)})`);
+    if (transport === 'udp') {
+      assert(m.reason === 'media-timeout', `media-timeout (${JSON.stringify(m)})`);
+      assert(dt >= 1900 && dt < 4000, `within the timeout (+1 s check) (${dt} ms)`);
+    } else {
+      assert(m.reason === 'network-error', `flow closed: network-error (${JSON.stringify(m)})`);
+      assert(dt < 1500, `at once when the flow closes (${dt} ms)`);
+    }
+    await waitFor(async () => (await repOf(gw, 'bob')).state !== 'busy', 3000,
+      'bob no longer busy');
+    const r = await repOf(gw, 'bob');
+    console.log(`    bob: ${r.state}${r.registered ? ' (binding until it expires)' : ''}`);
+    assert((await calls(gw)).length === 0, 'no call left');
+  } finally {
+    if (s) await s.close().catch(() => {});
+    if (gw) await stopGateway(gw);
     if (h) await stop(h);
   }
 }
@@ -470,4 +516,6 @@ module.exports = [
   { name: 'switch_mobile_video', fn: () => switchMobile(true), timeout: 120000 },
   { name: 'switch_mobile_amrwb', fn: () => switchMobile(false, 'AMR-WB/16000/1'), timeout: 120000 },
   { name: 'hub', fn: hub, timeout: 120000 },
+  { name: 'dead_hub_udp', fn: () => deadHub('udp'), timeout: 120000 },
+  { name: 'dead_hub_tcp', fn: () => deadHub('tcp'), timeout: 120000 },
 ];

@@ -15,6 +15,7 @@ static int test_conf(void)
 	TEST_EQ(c.rtcp_interval_ms, 1000);
 	TEST_EQ(c.pli_interval_ms, 3000);
 	TEST_EQ(c.nack_history, 128);
+	TEST_EQ(c.rtp_timeout_s, 30);
 
 	for (k = sg_media_conf_keys; k->name; k++, n++) {
 		TEST_ASSERT(k->doc && k->doc[0]);
@@ -47,11 +48,17 @@ static int test_conf(void)
 			TEST_EQ(k->min, 0);
 			TEST_EQ(k->max, 1024);
 		}
+		else if (!strcmp(k->name, "rtp_timeout_s")) {
+			TEST_EQ(k->type, SG_CONF_INT);
+			TEST_EQ(k->offset,
+				offsetof(struct sg_media_conf, rtp_timeout_s));
+			TEST_EQ(k->min, 0);
+		}
 		else {
 			TEST_ASSERT(!"unexpected key");
 		}
 	}
-	TEST_EQ(n, 4);
+	TEST_EQ(n, 5);
 	return 0;
 }
 

@@ -881,6 +881,69 @@ static int test_leg_tmmbr(void)
 	return 0;
 }
 
+static void idle_h(void *arg)
+{
+	unsigned *n = arg;
+
+	++*n;
+}
+
+/* sg_rtpleg_watch: quiet while the peer sends, fires once it stops
+ * (within timeout + one check), not at all once unwatched (hold) */
+static int test_leg_idle(void)
+{
+	struct sg_rtpleg *a = NULL, *b = NULL;
+	struct rec ra, rb;
+	struct mbuf *mb = mbuf_alloc(256);
+	unsigned i, fired = 0, during = 0, after = 0, unwatched = 0;
+	uint64_t t0 = 0, t1 = 0;
+	bool idle_off = true;
+	int err;
+
+	memset(&ra, 0, sizeof(ra));
+	memset(&rb, 0, sizeof(rb));
+	TEST_ASSERT(mb != NULL);
+
+	/* RTCP every 10 s: not within this test */
+	err = leg_pair(&a, &b, false, &ra, &rb, 10000);
+	if (err)
+		goto out;
+	sg_rtpleg_watch(a, 400, idle_h, &fired);
+	for (i = 0; i < 12; i++) {      /* 1.2 s of media */
+		mkpkt(mb, 96, (uint16_t)i, 960 * i, 0xb, 100);
+		err = sg_rtpleg_send(b, mb);
+		if (err)
+			goto out;
+		run_for(100);
+	}
+	during = fired;
+	t0 = tmr_jiffies();
+	for (i = 0; i < 40 && !fired; i++)
+		run_for(50);
+	t1 = tmr_jiffies();
+	after = fired;
+	sg_rtpleg_watch(a, 0, NULL, NULL);
+	run_for(1000);
+	unwatched = fired - after;
+	idle_off = sg_rtpleg_idle(a, NULL);
+ out:
+	a = mem_deref(a);
+	b = mem_deref(b);
+	mem_deref(mb);
+	if (err)
+		return err;
+
+	TEST_EQ(during, 0);
+	TEST_EQ(after, 1);
+	/* 400 ms after the last packet, at most one check (100 ms) late,
+	 * some slack for a loaded machine */
+	TEST_ASSERT(t1 - t0 >= 250 && t1 - t0 <= 1200);
+	TEST_EQ(unwatched, 0);
+	TEST_ASSERT(!idle_off);
+	TEST_EQ(ra.n, 12);
+	return 0;
+}
+
 /* the reports parser on crafted input */
 static int test_rtcp_reports(void)
 {
@@ -929,5 +992,6 @@ const struct sg_test sg_tests_relay[] = {
 	{"leg_latch", test_leg_latch},
 	{"leg_rtcp", test_leg_rtcp},
 	{"leg_tmmbr", test_leg_tmmbr},
+	{"leg_idle", test_leg_idle},
 	{NULL, NULL},
 };
