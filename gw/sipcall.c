@@ -39,6 +39,7 @@ struct sg_sipcall {
 	bool ringing_sent;
 	bool ended;                     /**< sip/ said ENDED: ref is free  */
 	int last_code;
+	uint32_t rtp_timeout_ms;        /**< media.rtp_timeout_s; 0: off   */
 };
 
 static void destructor(void *arg)
@@ -218,6 +219,7 @@ int sg_sipcall_alloc(struct sg_sipcall **sp, const struct sg_sipcall_params *p,
 		goto out;
 	s->map.srtp = p->srtp;
 	s->srtp_backend = p->mconf->srtp_backend;
+	s->rtp_timeout_ms = (uint32_t)p->mconf->rtp_timeout_s * 1000;
 
 	for (i = 0; i < s->map.sc; i++) {
 		struct sg_sdpmap_stream *ms = &s->map.sv[i];
@@ -466,6 +468,46 @@ static const char *reason_of(const struct sg_sip_ev *ev)
 	}
 }
 
+/* A watched leg heard nothing for rtp_timeout_ms: when every watched
+ * leg is as quiet, the far end is gone (a dead hub, a vanished mobile):
+ * end both legs. */
+static void leg_idle(void *arg)
+{
+	struct stream *st = arg;
+	struct sg_sipcall *s = st->sc;
+	uint64_t ms;
+	size_t i;
+
+	if (s->ended)
+		return;
+	for (i = 0; i < s->sc; i++)
+		if (sg_rtpleg_idle(s->sv[i].leg, &ms) &&
+		    ms < s->rtp_timeout_ms)
+			return;        /* another stream still flows */
+	SG_WARN(SG_SUB_API, s->callid, "no media from the SIP side for %u s:"
+		" ending the call", s->rtp_timeout_ms / 1000);
+	(void)s->sig.hangup(s->sig.arg, s->ref);
+	sg_call_end_later(s->call, s, "media-timeout", 408);
+}
+
+/* Watch the answered call's streams the phone sends on (RFC 3264: not
+ * while it holds us with sendonly/inactive, nor when it only listens). */
+static void watch_streams(struct sg_sipcall *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->sc; i++) {
+		struct stream *st = &s->sv[i];
+		bool on = s->answered && st->active && s->rtp_timeout_ms &&
+			s->map.sv[i].dir == SG_SDP_SENDRECV;
+
+		if (on && sg_rtpleg_idle(st->leg, NULL))
+			continue;      /* watched already: keep counting */
+		sg_rtpleg_watch(st->leg, on ? s->rtp_timeout_ms : 0,
+				on ? leg_idle : NULL, st);
+	}
+}
+
 /* The phone's media cannot be relayed to the browser: end both legs. */
 static void media_failed(struct sg_sipcall *s)
 {
@@ -503,6 +545,7 @@ void sg_sipcall_event(struct sg_sipcall *s, const struct sg_sip_ev *ev)
 		}
 		if (!s->answered) {
 			s->answered = true;
+			watch_streams(s);
 			sg_call_notify(s->call, s, "connected");
 		}
 		break;
@@ -510,6 +553,7 @@ void sg_sipcall_event(struct sg_sipcall *s, const struct sg_sip_ev *ev)
 	case SG_SIP_EV_REOFFER:
 		if (ev->sdp && s->browser_answered)
 			(void)remote_sdp(s, ev->sdp);
+		watch_streams(s);
 		break;
 
 	case SG_SIP_EV_MESSAGE:

@@ -116,6 +116,7 @@ struct sg_media_conf {
 	int pli_interval_ms;         /**< keyframe request while none comes */
 	int nack_history;            /**< packets kept per video m-line for
 				      *   NACK re-sends; 0 = off           */
+	int rtp_timeout_s;           /**< SIP-side peer silent: end; 0 off */
 };
 
 extern const struct sg_conf_key sg_media_conf_keys[];
@@ -651,6 +652,20 @@ int sg_rtpleg_set_srtp(struct sg_rtpleg *l, struct sg_srtp *tx,
 		       struct sg_srtp *rx);
 
 void sg_rtpleg_stats(const struct sg_rtpleg *l, struct sg_rtpleg_stats *st);
+
+/** Nothing came from the peer for the watched time (sg_rtpleg_watch). */
+typedef void (sg_rtpleg_idle_h)(void *arg);
+/**
+ * Watch for inactivity (a dead peer): h when neither RTP nor RTCP came
+ * for timeout_ms (checked on a timer, at most 1 s late; counting starts
+ * now), again after each further timeout_ms. 0 or NULL stops (hold).
+ * The handler may free the leg.
+ */
+void sg_rtpleg_watch(struct sg_rtpleg *l, uint32_t timeout_ms,
+		     sg_rtpleg_idle_h *h, void *arg);
+/** Whether the leg is watched; if so *ms = ms since it last received
+ *  (as of the watch's last check). */
+bool sg_rtpleg_idle(const struct sg_rtpleg *l, uint64_t *ms);
 
 /**
  * Find, in a compound RTCP packet, the SR sender info of any SR and the
