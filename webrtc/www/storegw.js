@@ -28,6 +28,7 @@
     'busy': 'All our representatives are busy right now. Please try again in a few minutes.',
     'no-answer': 'No representative answered. Please try again later.',
     'unavailable': 'No representative is free right now. Please try again later.',
+    'no-rep': 'No sales representative is free right now. Please try again in a few minutes.',
     'not-found': 'We could not reach a representative (the number was not found).',
     'declined': 'The representative could not take your call. Please try again.',
     'forbidden': 'This call is not allowed. Please reload the page and try again.',
