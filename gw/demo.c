@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 #include <re.h>
 #include "gw/gw.h"
+#include "gw/showroom.h"
 
 /* what tools/mint-token.sh is usually given: two minutes to place the call */
 #define TOKEN_TTL_S 120
@@ -21,10 +22,20 @@ static int check_dest(const void *val, char *msg, size_t msgsz)
 {
 	const char *d = val;
 
-	if (!strcmp(d, "echo") || sg_dialplan_pattern_valid(d))
+	/* the token dests of gw/token.c: echo, any rep ("rep", which
+	 * rep:any needs), one rep, numbers */
+	if (!strcmp(d, "rep:any") || !strcmp(d, "rep:next")) {
+		snprintf(msg, msgsz, "\"%s\": a token for any rep names "
+			 "\"rep\"", d);
+		return EINVAL;
+	}
+	if (!strcmp(d, "echo") || !strcmp(d, "rep") ||
+	    (!strncmp(d, "rep:", 4) && sg_rep_id_valid(d + 4)) ||
+	    sg_dialplan_pattern_valid(d))
 		return 0;
-	snprintf(msg, msgsz, "\"%s\" is neither \"echo\" nor an E.164 "
-		 "pattern (\"+4930123\", \"+4930*\")", d);
+	snprintf(msg, msgsz, "\"%s\" is neither \"echo\", \"rep\", "
+		 "\"rep:<id>\" nor an E.164 pattern (\"+4930123\", "
+		 "\"+4930*\")", d);
 	return EINVAL;
 }
 
@@ -228,7 +239,7 @@ static void token_route(struct sg_app *app, struct http_conn *conn,
 			const struct http_msg *msg)
 {
 	const struct sg_demo_conf *dc = &sg_app_conf(app)->demo;
-	char dest[SG_DIALPLAN_PATTERN_MAX], tok[1024], body[1100];
+	char dest[SG_DIALPLAN_PATTERN_MAX], tok[1024], body[1200];
 	int err;
 
 	/* deny by default: without demo.enabled the route does not exist */
@@ -254,8 +265,10 @@ static void token_route(struct sg_app *app, struct http_conn *conn,
 	switch (err) {
 
 	case 0:
-		(void)re_snprintf(body, sizeof(body), "{\"token\":\"%s\"}",
-				  tok);
+		/* the store too: the demo pages call and order as it */
+		(void)re_snprintf(body, sizeof(body),
+				  "{\"token\":\"%s\",\"store\":\"%s\"}",
+				  tok, dc->store);
 		reply_json(conn, 200, "OK", body);
 		SG_INFO(SG_SUB_HTTP, NULL, "%J: demo token for %s",
 			http_conn_peer(conn), dest);

@@ -197,6 +197,18 @@ static int test_conf(void)
 	TEST_EQ(sg_conf_load(&c, "t.conf", "demo:\n{\n  dest = [\"rep:any\"];"
 			     "\n};", err, sizeof(err)), EINVAL);
 	TEST_ASSERT(strstr(err, "t.conf:3: demo.dest:"));
+	TEST_ASSERT(strstr(err, "names \"rep\""));
+	/* reps of the showroom: any rep, one rep */
+	TEST_EQ(sg_conf_load(&c, "t.conf", "demo: { dest = [\"rep\", "
+			     "\"rep:alice\", \"echo\"]; };", err,
+			     sizeof(err)), 0);
+	TEST_EQ(c.demo.destc, 3);
+	TEST_STREQ(c.demo.dest[0], "rep");
+	TEST_STREQ(c.demo.dest[1], "rep:alice");
+	TEST_EQ(sg_conf_load(&c, "t.conf", "demo: { dest = [\"rep:Al!\"]; };",
+			     err, sizeof(err)), EINVAL);
+	TEST_EQ(sg_conf_load(&c, "t.conf", "demo: { dest = [\"rep:\"]; };",
+			     err, sizeof(err)), EINVAL);
 	TEST_EQ(sg_conf_load(&c, "t.conf", "demo: { store = \"a\\\"b\"; };",
 			     err, sizeof(err)), EINVAL);
 	TEST_ASSERT(strstr(err, "demo.store:"));

@@ -4,7 +4,11 @@
 (function () {
   'use strict';
 
-  const STORE = 'demo';
+  /* the store the pages call and order as: the widget's data-store, which
+   * the demo token endpoint confirms (store1 of `make demo`); "demo" when
+   * the gateway has no reps for the pages (the echo self-test) */
+  const STORE_KEY = 'storegw-demo:store';
+  const ECHO_STORE = 'demo';
   const CART_KEY = 'storegw-demo:cart';
 
   const PRODUCTS = [
@@ -120,7 +124,37 @@
     });
     /* the widget reads its data- attributes when a call starts */
     const w = document.querySelector('script[src$="storegw.js"]');
-    if (w) w.dataset.sku = p.sku;
+    if (w) {
+      w.dataset.sku = p.sku;
+      chooseTarget(w, main.querySelector('[data-testid=selftest]'));
+    }
+  }
+
+  /* Reps when the demo token endpoint mints tokens for them (make demo);
+   * else (the gateway's built-in defaults: no reps, no demo tokens) the
+   * echo self-test, said on the page. body[data-target] when decided. */
+  async function chooseTarget(w, note) {
+    let store = null;
+    try {
+      const r = await fetch('/store/token?dest=rep', { cache: 'no-store' });
+      if (r.ok) store = (await r.json()).store || w.dataset.store;
+    } catch (e) { /* no endpoint: echo */ }
+    if (store) {
+      w.dataset.store = store;
+    } else {
+      w.dataset.store = ECHO_STORE;
+      w.dataset.to = 'echo';
+      w.dataset.tokenUrl = '/store/token?dest=echo';
+      if (note) note.hidden = false;
+    }
+    try { localStorage.setItem(STORE_KEY, w.dataset.store); } catch (e) { /* storage off */ }
+    document.body.dataset.target = w.dataset.to;
+  }
+
+  function orderStore() {
+    const lc = lastCall();
+    if (lc && lc.store) return lc.store;
+    try { return localStorage.getItem(STORE_KEY) || ECHO_STORE; } catch (e) { return ECHO_STORE; }
   }
 
   function lastCall() {
@@ -192,7 +226,7 @@
         const v = form[k].value.trim();
         if (v) customer[k] = v;   /* optional fields are left out, never "" */
       }
-      const body = { store: STORE, items: c.map((i) => ({ sku: i.sku, qty: i.qty, price: find(i.sku).price })), customer };
+      const body = { store: orderStore(), items: c.map((i) => ({ sku: i.sku, qty: i.qty, price: find(i.sku).price })), customer };
       const lc = lastCall();
       if (lc) {
         body.call = lc.call;
