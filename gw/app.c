@@ -543,6 +543,18 @@ void sg_app_stats(const struct sg_app *app, struct sg_app_stats *st)
 	*st = app->stats;
 }
 
+void sg_app_count_invite(struct sg_app *app, enum sg_invite_stat what)
+{
+	if (!app)
+		return;
+	if (what == SG_INVITE_MADE)
+		++app->stats.invites;
+	else if (what == SG_INVITE_JOINED)
+		++app->stats.joins;
+	else
+		++app->stats.joins_refused;
+}
+
 struct list *sg_app_calls(struct sg_app *app)
 {
 	return &app->calls;

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <re.h>
 #include "gw/gw.h"
 #include "gw/admit.h"
@@ -10,6 +12,15 @@
 #include "gw/router.h"
 
 #define SG_CALL_MAX_REPS 8
+#define SG_CALL_MAX_FRIENDS 4            /**< shoppers besides the first  */
+#define SG_INVITE_TTL_MS (10 * 60 * 1000) /**< an invite code's lifetime   */
+#define SG_INVITE_HEX 32                 /**< 128 random bits, hex        */
+
+/* An invite code of a call: single use, short-lived. */
+struct invite {
+	char code[SG_INVITE_HEX + 1];        /**< "" when free              */
+	uint64_t expires;                    /**< tmr_jiffies()             */
+};
 
 struct sg_call {
 	struct le le;                  /**< in the app's call list (owner) */
@@ -51,7 +62,40 @@ struct sg_call {
 					    leg continues its RTP numbering */
 	char reps[SG_CALL_MAX_REPS][SG_REP_ID_MAX]; /**< every rep served  */
 	size_t repc;
+	/* shopping with friends: the first shopper's call (the host) holds
+	 * the rep's leg; each friend is a call of its own, joined to it */
+	struct sg_call *host;          /**< friend: the call joined (weak) */
+	unsigned slot;                 /**< friend: 1..SG_CALL_MAX_FRIENDS */
+	bool fan[SG_SDP_MAX_MEDIA];    /**< friend: m-line gets the rep's  */
+	uint64_t fan_drop;             /**< friend: copies not sent        */
+	struct sg_call *friends[SG_CALL_MAX_FRIENDS]; /**< host (weak)     */
+	struct invite invv[SG_CALL_MAX_FRIENDS];
+	struct mbuf *fanbuf;           /**< host: one copy at a time       */
 };
+
+static void end_later(struct sg_call *call, const char *reason, int code);
+
+/* A friend leaves its slot; a host leaving ends its friends' legs. */
+static void friends_detach(struct sg_call *call)
+{
+	size_t i;
+
+	if (call->host) {
+		call->host->friends[call->slot - 1] = NULL;
+		call->host = NULL;
+	}
+	for (i = 0; i < SG_CALL_MAX_FRIENDS; i++) {
+		struct sg_call *f = call->friends[i];
+
+		if (!f)
+			continue;
+		call->friends[i] = NULL;
+		f->host = NULL;
+		end_later(f, "host-left", 0);
+	}
+	for (i = 0; i < SG_CALL_MAX_FRIENDS; i++)
+		OPENSSL_cleanse(call->invv[i].code, sizeof(call->invv[i].code));
+}
 
 static void destructor(void *arg)
 {
@@ -62,6 +106,8 @@ static void destructor(void *arg)
 	tmr_cancel(&call->tmr_end);
 	tmr_cancel(&call->tmr_leg);
 	tmr_cancel(&call->tmr_sw);
+	friends_detach(call);
+	call->fanbuf = mem_deref(call->fanbuf);
 	if (have_st)
 		sg_webrtc_transport_stats(call->tp, &st);
 	/* the targets use the transport: drop them first */
@@ -168,6 +214,21 @@ static void end_later(struct sg_call *call, const char *reason, int code)
 	tmr_start(&call->tmr_end, 0, end_deferred, call);
 }
 
+/* A friend's media is up: a keyframe from the rep for its decoder. */
+static void friend_connected(struct sg_call *call)
+{
+	struct sg_rtcp_info k;
+	size_t i;
+
+	(void)send_msg(call, "connected", "rep", call->host->rep->id, NULL);
+	memset(&k, 0, sizeof(k));
+	k.flags = SG_RTCP_PLI;
+	for (i = 0; call->host->sip && i < SG_SDP_MAX_MEDIA; i++)
+		if (call->fan[i] && call->choicev[i].codec.clock_rate == 90000)
+			sg_sipcall_browser_rtcp(call->host->sip, (unsigned)i,
+						&k);
+}
+
 static void tp_estab(void *arg)
 {
 	struct sg_call *call = arg;
@@ -177,9 +238,12 @@ static void tp_estab(void *arg)
 	SG_INFO(SG_SUB_API, call->id, "media connected %llu ms after the offer",
 		(unsigned long long)((call->t_connected - call->t_start) /
 				     1000));
-	/* a SIP call is connected when the phone answers */
+	/* a SIP call is connected when the phone answers; a friend joins
+	 * a call answered already */
 	if (call->echo)
 		(void)send_msg(call, "connected", NULL);
+	else if (call->host && call->host->rep)
+		friend_connected(call);
 }
 
 static void tp_rtp(unsigned mline, const struct sg_rtp_hdr *h,
@@ -189,8 +253,27 @@ static void tp_rtp(unsigned mline, const struct sg_rtp_hdr *h,
 
 	if (call->echo)
 		sg_echo_rtp(call->echo, mline, h, mb);
+	else if (call->host)
+		return;        /* a friend's media: the mixer (not yet) */
 	else if (call->sip)
 		sg_sipcall_browser_rtp(call->sip, mline, h, mb);
+}
+
+/* A friend's keyframe request goes to the rep (through the host's leg:
+ * its encoder when transcoding); its other feedback stays here (the
+ * rep's stream is the first shopper's). */
+static void friend_rtcp(struct sg_call *call, unsigned mline,
+			const struct sg_rtcp_info *ri)
+{
+	struct sg_call *host = call->host;
+	struct sg_rtcp_info k;
+
+	if (!host->sip || mline >= SG_SDP_MAX_MEDIA || !call->fan[mline] ||
+	    !(ri->flags & (SG_RTCP_PLI | SG_RTCP_FIR)))
+		return;
+	memset(&k, 0, sizeof(k));
+	k.flags = ri->flags & (SG_RTCP_PLI | SG_RTCP_FIR);
+	sg_sipcall_browser_rtcp(host->sip, mline, &k);
 }
 
 static void tp_rtcp(unsigned mline, const struct sg_rtcp_info *ri, void *arg)
@@ -199,6 +282,8 @@ static void tp_rtcp(unsigned mline, const struct sg_rtcp_info *ri, void *arg)
 
 	if (call->echo)
 		sg_echo_rtcp(call->echo, mline, ri);
+	else if (call->host)
+		friend_rtcp(call, mline, ri);
 	else if (call->sip)
 		sg_sipcall_browser_rtcp(call->sip, mline, ri);
 }
@@ -331,9 +416,48 @@ void sg_call_notify(struct sg_call *call, const struct sg_sipcall *leg,
 	(void)send_msg(call, type, NULL);
 }
 
+/* A chat line to every shopper of the call but one (NULL: all). */
+static void chat_shoppers(struct sg_call *host, const struct sg_call *but,
+			  const char *from, const char *text)
+{
+	size_t i;
+
+	if (host != but)
+		(void)send_msg(host, "chat", "from", from, "text", text, NULL);
+	for (i = 0; i < SG_CALL_MAX_FRIENDS; i++)
+		if (host->friends[i] && host->friends[i] != but)
+			(void)send_msg(host->friends[i], "chat", "from", from,
+				       "text", text, NULL);
+}
+
 void sg_call_chat_in(struct sg_call *call, const char *from, const char *text)
 {
-	(void)send_msg(call, "chat", "from", from, "text", text, NULL);
+	chat_shoppers(call, NULL, from, text);
+}
+
+void sg_call_fanout(struct sg_call *call, const struct sg_sipcall *leg,
+		    unsigned mline, const struct mbuf *mb)
+{
+	const size_t n = mbuf_get_left(mb);
+	size_t i;
+
+	/* encoded once, protected per browser: the transport applies SRTP
+	 * in place, so each friend gets a copy in the call's buffer */
+	if (!call || leg != call->sip || !call->fanbuf ||
+	    mline >= SG_SDP_MAX_MEDIA || n + 64 > call->fanbuf->size)
+		return;
+	for (i = 0; i < SG_CALL_MAX_FRIENDS; i++) {
+		struct sg_call *f = call->friends[i];
+
+		if (!f || !f->tp || !f->fan[mline])
+			continue;
+		call->fanbuf->pos = 0;
+		call->fanbuf->end = 0;
+		(void)mbuf_write_mem(call->fanbuf, mbuf_buf(mb), n);
+		call->fanbuf->pos = 0;
+		if (sg_webrtc_transport_send_rtp(f->tp, mline, call->fanbuf))
+			++f->fan_drop;
+	}
 }
 
 /* The SIP target: keep the offer until the phone's SDP comes back. */
@@ -793,20 +917,20 @@ static int start_rep(struct sg_call *call, const char *sdp_text)
 	return err;
 }
 
-/* Browser offer -> transport, then the target: echo answers at once, the
- * SIP target when the phone's SDP arrives. On failure an error was sent. */
-static int start_media(struct sg_call *call, const char *sdp_text)
+/* The browser's offer parsed (*offerp, free()) and its transport. On
+ * failure an error was sent. */
+static int media_open(struct sg_call *call, const char *sdp_text,
+		      struct sg_sdp **offerp)
 {
 	const struct sg_conf *conf = sg_app_conf(call->app);
-	struct sg_sdp *offer;
 	int err;
 
 	call->choicev = mem_zalloc(SG_SDP_MAX_MEDIA * sizeof(*call->choicev),
 				   NULL);
 	if (!call->choicev)
 		return ENOMEM;
-	offer = parse_offer(call, sdp_text);
-	if (!offer)
+	*offerp = parse_offer(call, sdp_text);
+	if (!*offerp)
 		return EBADMSG;
 
 	err = sg_webrtc_transport_alloc(&call->tp, &conf->webrtc,
@@ -817,8 +941,21 @@ static int start_media(struct sg_call *call, const char *sdp_text)
 		SG_ERR(SG_SUB_API, call->id, "no media port: %m", err);
 		sg_webrtc_client_error(call->cli, call->callid,
 				       SG_ERR_INTERNAL, "no media port free");
-		goto out;
 	}
+	return err;
+}
+
+/* Browser offer -> transport, then the target: echo answers at once, the
+ * SIP target when the phone's SDP arrives. On failure an error was sent. */
+static int start_media(struct sg_call *call, const char *sdp_text)
+{
+	const struct sg_conf *conf = sg_app_conf(call->app);
+	struct sg_sdp *offer = NULL;
+	int err;
+
+	err = media_open(call, sdp_text, &offer);
+	if (err)
+		goto out;
 
 	if (call->adm.target == SG_TARGET_ECHO) {
 		struct sg_webrtc_codecs codecs = echo_codecs;
@@ -843,6 +980,122 @@ static int start_media(struct sg_call *call, const char *sdp_text)
 	else
 		err = start_sip(call, offer, sdp_text);
 
+ out:
+	free(offer);
+	return err;
+}
+
+/* The call holding this invite code (unused, unexpired), or NULL. */
+static struct sg_call *invite_find(struct sg_app *app, const char *code,
+				   struct invite **invp)
+{
+	const uint64_t now = tmr_jiffies();
+	struct le *le;
+	size_t i;
+
+	for (le = sg_app_calls(app)->head; le; le = le->next) {
+		struct sg_call *c = le->data;
+
+		for (i = 0; !c->slot && i < SG_CALL_MAX_FRIENDS; i++) {
+			struct invite *v = &c->invv[i];
+
+			if (!v->code[0] ||
+			    CRYPTO_memcmp(v->code, code, SG_INVITE_HEX))
+				continue;
+			if (v->expires <= now) {
+				v->code[0] = '\0';
+				return NULL;
+			}
+			*invp = v;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static bool invite_code_valid(const char *code)
+{
+	size_t i;
+
+	for (i = 0; code[i]; i++)
+		if (!((code[i] >= '0' && code[i] <= '9') ||
+		      (code[i] >= 'a' && code[i] <= 'f')))
+			return false;
+	return i == SG_INVITE_HEX;
+}
+
+/* to "join:<code>": a friend joins the call that made the invite. The
+ * code is the only authorization: it reaches that call's rep and
+ * nothing else (no token, no dial plan, no leg of its own). Its browser
+ * is answered pinned to the first shopper's codecs, so that the rep's
+ * packets, encoded once, go to every browser. */
+static int join(struct sg_call *call, const char *code, const char *media,
+		const char *sdp)
+{
+	struct sg_webrtc_codecs codecs = echo_codecs;
+	int16_t pins[SG_SDP_MAX_MEDIA];
+	struct sg_call *host = NULL;
+	struct invite *inv = NULL;
+	struct sg_sdp *offer = NULL;
+	size_t i, slot = SG_CALL_MAX_FRIENDS;
+	int err;
+
+	if (invite_code_valid(code))
+		host = invite_find(call->app, code, &inv);
+	for (i = 0; host && i < SG_CALL_MAX_FRIENDS; i++)
+		if (!host->friends[i]) {
+			slot = i;
+			break;
+		}
+	if (!host || !host->sip || !host->rep_answered ||
+	    slot == SG_CALL_MAX_FRIENDS) {
+		SG_INFO(SG_SUB_API, call->id, "join refused: unknown, "
+			"expired or used invite");
+		sg_app_count_invite(call->app, SG_INVITE_REFUSED);
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_BAD_INVITE, "invite: unknown, "
+				       "expired or used");
+		return EACCES;
+	}
+	/* single use, whatever happens next */
+	OPENSSL_cleanse(inv->code, sizeof(inv->code));
+
+	if (strcmp(media, "chat")) {
+		err = media_open(call, sdp, &offer);
+		if (err)
+			goto out;
+		for (i = 0; i < SG_SDP_MAX_MEDIA; i++) {
+			bool ok = i < host->choicec && i < offer->mediac &&
+				host->choicev[i].accepted &&
+				(strcmp(offer->mediav[i].type, "video") ||
+				 !strcmp(media, "video"));
+
+			pins[i] = ok ? (int16_t)host->choicev[i].codec.pt :
+				SG_WEBRTC_PIN_REJECT;
+		}
+		codecs.pin_pt = pins;
+		err = answer_browser(call, offer, &codecs);
+		if (err)
+			goto out;
+		for (i = 0; i < call->choicec && i < host->choicec; i++)
+			call->fan[i] = call->choicev[i].accepted &&
+				host->choicev[i].accepted &&
+				call->choicev[i].codec.pt ==
+				host->choicev[i].codec.pt &&
+				!str_casecmp(call->choicev[i].codec.name,
+					     host->choicev[i].codec.name);
+	}
+	host->friends[slot] = call;
+	call->host = host;
+	call->slot = (unsigned)slot + 1;
+	sg_app_count_invite(call->app, SG_INVITE_JOINED);
+	SG_INFO(SG_SUB_API, call->id, "friend %u joined call %s (%s)",
+		call->slot, host->id, media);
+	if (!strcmp(media, "chat"))
+		err = send_msg(call, "connected", "rep", host->rep ?
+			       host->rep->id : "", NULL);
+	else
+		err = 0;
  out:
 	free(offer);
 	return err;
@@ -882,6 +1135,14 @@ int sg_call_alloc(struct sg_call **cp, struct sg_app *app,
 		    (unsigned long long)rand_u64());
 	tmr_init(&call->tmr_end);
 	tmr_init(&call->tmr_leg);
+
+	if (!strncmp(to, "join:", 5)) {
+		/* the invite code instead of a token */
+		call->app = app;
+		str_ncpy(call->to, "join", sizeof(call->to));
+		err = join(call, to + 5, media, sdp ? sdp : "");
+		goto out;
+	}
 
 	/* Deny by default (toll fraud): tokens, dial plan, limits */
 	re_snprintf(ip, sizeof(ip), "%j", sg_webrtc_client_peer(cli));
@@ -980,6 +1241,81 @@ static void call_switch(struct sg_call *call, const char *rep)
 		call->rep->id, rep ? rep : "any other");
 }
 
+/* A friend's chat: to the rep (named, MESSAGE in the host's dialog)
+ * and to the other shoppers. */
+static void friend_chat(struct sg_call *call, const char *text)
+{
+	struct sg_call *host = call->host;
+	char from[16];
+	char *line = NULL;
+
+	if (!host || !host->sip) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_NOT_SUPPORTED,
+				       "chat needs an answered call");
+		return;
+	}
+	re_snprintf(from, sizeof(from), "friend%u", call->slot);
+	if (re_sdprintf(&line, "%s: %s", from, text) ||
+	    sg_sipcall_chat(host->sip, line))
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_NOT_SUPPORTED,
+				       "chat needs an answered call");
+	else
+		chat_shoppers(host, call, from, text);
+	mem_deref(line);
+}
+
+/* invite: a code for one friend to join this call (single use, 10 min,
+ * 128 random bits), as a link to the store page. */
+static void call_invite(struct sg_call *call)
+{
+	const uint64_t now = tmr_jiffies();
+	struct invite *inv = NULL;
+	uint8_t rnd[SG_INVITE_HEX / 2];
+	char url[80];
+	size_t i, used = 0;
+
+	if (!call->route || !call->rep_answered || !call->sip || !call->tp) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_NOT_SUPPORTED,
+				       "invite needs a call answered by a rep");
+		return;
+	}
+	for (i = 0; i < SG_CALL_MAX_FRIENDS; i++) {
+		struct invite *v = &call->invv[i];
+
+		if (v->code[0] && v->expires <= now)
+			v->code[0] = '\0';
+		used += (call->friends[i] != NULL) + (v->code[0] != '\0');
+		if (!v->code[0] && !inv)
+			inv = v;
+	}
+	if (used >= SG_CALL_MAX_FRIENDS || !inv) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_TOO_MANY, "invite: at most %u "
+				       "friends", SG_CALL_MAX_FRIENDS);
+		return;
+	}
+	if (!call->fanbuf)
+		call->fanbuf = mbuf_alloc(2048);
+	if (!call->fanbuf || RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_INTERNAL, "invite failed");
+		return;
+	}
+	for (i = 0; i < sizeof(rnd); i++)
+		re_snprintf(&inv->code[2 * i], 3, "%02x", rnd[i]);
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	inv->expires = now + SG_INVITE_TTL_MS;
+	re_snprintf(url, sizeof(url), "/store/?join=%s", inv->code);
+	sg_app_count_invite(call->app, SG_INVITE_MADE);
+	SG_INFO(SG_SUB_API, call->id, "invite made (slot %zu)",
+		(size_t)(inv - call->invv) + 1);
+	(void)send_msg(call, "invite", "url", url, "code", inv->code, NULL);
+	OPENSSL_cleanse(url, sizeof(url));
+}
+
 void sg_call_handle(struct sg_call *call, const char *type,
 		    const struct odict *msg)
 {
@@ -1004,14 +1340,27 @@ void sg_call_handle(struct sg_call *call, const char *type,
 		const char *text = odict_string(msg, "text");
 
 		/* echo: the text comes back from the gateway; SIP: MESSAGE
-		 * in the dialog (RFC 3428) */
-		if (!call->sip)
+		 * in the dialog (RFC 3428), and to the call's friends */
+		if (call->slot)
+			friend_chat(call, text);
+		else if (!call->sip)
 			(void)send_msg(call, "chat", "from", "echo", "text",
 				       text, NULL);
 		else if (sg_sipcall_chat(call->sip, text))
 			sg_webrtc_client_error(call->cli, call->callid,
 					       SG_ERR_NOT_SUPPORTED,
 					       "chat needs an answered call");
+		else
+			chat_shoppers(call, call, "shopper", text);
+	}
+	else if (call->slot) {
+		sg_webrtc_client_error(call->cli, call->callid,
+				       SG_ERR_NOT_SUPPORTED,
+				       "%s is not supported on a joined call",
+				       type);
+	}
+	else if (!strcmp(type, "invite")) {
+		call_invite(call);
 	}
 	else if (!strcmp(type, "switch")) {
 		const char *rep = odict_string(msg, "rep");
@@ -1088,8 +1437,17 @@ int sg_call_json(struct re_printf *pf, const struct sg_call *call)
 			  (unsigned long long)st.rtx_limited);
 	if (call->sip)
 		err |= re_hprintf(pf, ",%H", sg_sipcall_json, call->sip);
+	if (call->slot)
+		err |= re_hprintf(pf, ",\"host\":\"%s\",\"friend\":%u,"
+				  "\"fan_drop\":%llu", call->host ?
+				  call->host->id : "", call->slot,
+				  (unsigned long long)call->fan_drop);
 	if (call->adm.target == SG_TARGET_REP) {
-		size_t i;
+		size_t i, n = 0;
+
+		for (i = 0; i < SG_CALL_MAX_FRIENDS; i++)
+			n += call->friends[i] != NULL;
+		err |= re_hprintf(pf, ",\"friends\":%zu", n);
 
 		err |= re_hprintf(pf, ",\"rep\":\"%s\",\"reps\":[",
 				  call->rep ? call->rep->id : "");

@@ -97,6 +97,9 @@ struct sg_app_stats {
 	uint64_t calls_failed;      /**< ended before media was up */
 	uint64_t calls_rejected;    /**< refused before a call object existed */
 	uint64_t calls_ended;
+	uint64_t invites;           /**< invite codes made              */
+	uint64_t joins;             /**< friends joined by one          */
+	uint64_t joins_refused;     /**< unknown, expired or used codes */
 	struct sg_webrtc_transport_stats media;  /**< of ended calls, summed */
 };
 
@@ -131,6 +134,9 @@ enum sg_sip_reg_state sg_app_reg_state(const struct sg_app *app, size_t i);
 /** The IMS identity index of a store (registered at start-up). */
 int sg_app_identity(struct sg_app *app, const struct sg_store *store,
 		    unsigned *idx);
+enum sg_invite_stat { SG_INVITE_MADE, SG_INVITE_JOINED, SG_INVITE_REFUSED };
+/** Count an invite made, a friend joined or a join refused. */
+void sg_app_count_invite(struct sg_app *app, enum sg_invite_stat what);
 /** A call ended: unlink and count it (called by the call's destructor). */
 void sg_app_call_ended(struct sg_app *app, struct sg_call *call, bool failed,
 		       const struct sg_webrtc_transport_stats *st);

@@ -163,6 +163,11 @@ static int print_metrics(struct re_printf *pf, struct sg_app *app)
 	  st.calls_failed);
 	C("calls_rejected_total", "Call requests refused.",
 	  st.calls_rejected);
+	C("invites_total", "Invite codes made (shopping with friends).",
+	  st.invites);
+	C("joins_total", "Friends joined a call by an invite.", st.joins);
+	C("joins_refused_total", "Joins refused: unknown, expired or used "
+	  "invite codes.", st.joins_refused);
 	G("ws_connections", "WebSocket connections open.", es.ws_open);
 	C("ws_accepted_total", "WebSocket connections accepted.",
 	  es.ws_accepted);

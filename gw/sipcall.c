@@ -73,6 +73,7 @@ static void leg_rtp(const struct sg_rtp_hdr *h, struct mbuf *mb, void *arg)
 	if (sg_relay_stream_rewrite(&st->to_browser, mbuf_buf(mb),
 				    mbuf_get_left(mb), h))
 		return;        /* counted in the relay stats */
+	sg_call_fanout(st->sc->call, st->sc, st->mline, mb);
 	(void)sg_webrtc_transport_send_rtp(st->sc->tp, st->mline, mb);
 }
 
@@ -120,6 +121,7 @@ static void xc_to_browser(struct mbuf *mb, void *arg)
 	    sg_relay_stream_rewrite(&st->to_browser, mbuf_buf(mb),
 				    mbuf_get_left(mb), &h))
 		return;        /* counted in the relay stats */
+	sg_call_fanout(st->sc->call, st->sc, st->mline, mb);
 	(void)sg_webrtc_transport_send_rtp(st->sc->tp, st->mline, mb);
 }
 

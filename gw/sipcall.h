@@ -95,6 +95,10 @@ int sg_call_answer_browser(struct sg_call *call, const int16_t *pin_pt,
 /** Tell the browser something: "ringing", "connected" (leg: whose). */
 void sg_call_notify(struct sg_call *call, const struct sg_sipcall *leg,
 		    const char *type);
+/** What leg sends the browser on mline, before it goes out (SRTP is
+ *  applied in place): a copy to each friend who joined the call. */
+void sg_call_fanout(struct sg_call *call, const struct sg_sipcall *leg,
+		    unsigned mline, const struct mbuf *mb);
 /** A chat line from the far end. */
 void sg_call_chat_in(struct sg_call *call, const char *from, const char *text);
 /** Leg ended: end the call from a callback (deferred): hangup {reason,

@@ -31,6 +31,7 @@ static const struct msgtype types[] = {
 	{"switch",    {{"rep", false}, {NULL, false}}},
 	{"reoffer",   {{"sdp", false}, {NULL, false}}},
 	{"hangup",    {{NULL, false}}},
+	{"invite",    {{NULL, false}}},
 };
 
 static int fail(const char **code, const char *c, char *msg, size_t msgsz,

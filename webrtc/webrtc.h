@@ -59,6 +59,7 @@ void sg_webrtc_conf_defaults(struct sg_webrtc_conf *c);
 #define SG_ERR_INTERNAL      "internal"
 #define SG_ERR_SHUTDOWN      "shutting-down"
 #define SG_ERR_UNAVAILABLE   "unavailable"    /* no route (SIP down)         */
+#define SG_ERR_BAD_INVITE    "bad-invite"     /* join: unknown, expired, used */
 
 /** One WebSocket client connection (opaque, owned by the edge). */
 struct sg_webrtc_client;

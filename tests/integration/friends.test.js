@@ -1,0 +1,161 @@
+// Shopping with friends (issue 6): a shopper in a call with a rep sends
+// `invite` and gets a link with a single-use code; a friend's browser
+// joins with `call {to:"join:<code>"}`. The rep is a synthetic rep of the
+// webcam hub (storegw-hub); every shopper decodes its video, chat is
+// shared, bad codes are refused and counted, the friend leaving keeps the
+// call up.
+'use strict';
+const lib = require('./lib');
+const { stopGateway, newPage, assert, waitFor, freePort, sleep } = lib;
+const { token, storegwHub, stop } = require('./peers');
+
+const SECRET = 'store1-signing-secret-0123456789abcdef012345';
+const tok = () => token({ iss: 'store1', dest: ['rep'] }, SECRET);
+
+async function gateway(name) {
+  const sport = await freePort();
+  const pmin = 37000 + (process.pid % 100) * 40;
+  const gw = await lib.startGateway(name, {
+    sip: { media_addr: '127.0.0.1', rtp_port_min: pmin, rtp_port_max: pmin + 39 },
+    showroom: { listen: `127.0.0.1:${sport}`, min_expires: 10, ring_timeout_s: 15 },
+    stores: [{ id: 'store1', secret: SECRET }],
+    reps: [{ id: 'bob', store: 'store1', name: 'BOB', password: 'bobpw', contacts: ['hub'] }],
+  });
+  gw.sport = sport;
+  return gw;
+}
+
+async function calls(gw) {
+  return JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/calls`)).text).calls;
+}
+
+async function metric(gw, name) {
+  const { text } = await lib.httpGet(`${gw.url}/metrics`);
+  const m = new RegExp(`^storegw_${name} (\\d+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : -1;
+}
+
+// A shopper's page calling `to` with video (VP8), not awaited.
+async function shopper(gw, id, to, t) {
+  const pg = await newPage(gw);
+  await pg.page.evaluate(async ([ws, cid, dest, tk]) => {
+    window.c = await sg.open(ws);
+    window.callp = sg.callWith(window.c, cid, dest, { token: tk, video: true,
+      codecs: { video: ['VP8'] } }).then(() => 'answered', (e) => `failed: ${e.message}`);
+  }, [gw.ws, id, to, t]);
+  pg.id = id;
+  pg.next = (type, ms = 15000) => pg.page.evaluate(([cid, ty, tm]) =>
+    sg.next(window.c, (m) => m.call === cid && (m.type === ty || m.type === 'hangup' ||
+      m.type === 'error'), tm), [id, type, ms]);
+  pg.send = (m) => pg.page.evaluate(([cid, msg]) =>
+    window.c.ws.send(JSON.stringify({ call: cid, ...msg })), [id, m]);
+  pg.stats = () => pg.page.evaluate((cid) => sg.stats(cid), id);
+  pg.frames = async () => (await pg.stats()).video.framesDecoded;
+  pg.hangup = () => pg.page.evaluate((cid) => sg.hangup(window.c, cid), id);
+  return pg;
+}
+
+// frames decoded by pg rise by at least n within ms
+async function framesRise(pg, n, ms, what) {
+  const f0 = await pg.frames();
+  await waitFor(async () => (await pg.frames()) >= f0 + n, ms,
+    `${what}: frames rising (from ${f0})`);
+  return (await pg.frames()) - f0;
+}
+
+// A join with a code that must be refused: error bad-invite.
+async function refusedJoin(gw, code, cid) {
+  const pg = await newPage(gw);
+  try {
+    return await pg.page.evaluate(async ([ws, c, to]) => {
+      const cl = await sg.open(ws);
+      cl.ws.send(JSON.stringify({ type: 'call', call: c, to, media: 'chat' }));
+      return sg.next(cl, (m) => m.call === c);
+    }, [gw.ws, cid, `join:${code}`]);
+  } finally {
+    await pg.close().catch(() => {});
+  }
+}
+
+async function friends() {
+  let gw; let h; let a; let b;
+  try {
+    gw = await gateway('friends');
+    h = await storegwHub('friends-hub', `sip:127.0.0.1:${gw.sport}`,
+      [{ id: 'bob', colour: '#43a047', freq: 660 }]);
+    await waitFor(async () => {
+      const r = JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/reps`)).text).reps;
+      return r.length === 1 && r[0].registered && r[0].state === 'available';
+    }, 10000, 'bob registered from the hub');
+
+    // invite before the rep answers: refused
+    a = await shopper(gw, 'a', 'rep:any', tok());
+    const con = await a.next('connected');
+    assert(con.type === 'connected' && con.rep === 'bob', `A connected to bob (${JSON.stringify(con)})`);
+    console.log(`    A decodes bob's video: +${await framesRise(a, 30, 15000, 'A')} frames`);
+
+    await a.send({ type: 'invite' });
+    const inv = await a.next('invite');
+    assert(inv.type === 'invite' && /^\/store\/\?join=[0-9a-f]{32}$/.test(inv.url) &&
+      inv.url.endsWith(inv.code), `invite {url} (${JSON.stringify(inv)})`);
+    assert(await metric(gw, 'invites_total') === 1, 'one invite counted');
+
+    // B opens the link: joins with the code, no token
+    b = await shopper(gw, 'b', `join:${inv.code}`, undefined);
+    const bc = await b.next('connected');
+    assert(bc.type === 'connected' && bc.rep === 'bob', `B connected to bob (${JSON.stringify(bc)})`);
+    assert(await b.page.evaluate(() => window.callp) === 'answered', 'B answered');
+    const fb = await framesRise(b, 30, 15000, 'B');
+    const fa = await framesRise(a, 30, 5000, 'A with B joined');
+    console.log(`    both decode bob's video: A +${fa}, B +${fb} frames`);
+    let c = await calls(gw);
+    const host = c.find((x) => x.to === 'rep:any');
+    const fr = c.find((x) => x.to === 'join');
+    assert(host && host.friends === 1 && fr && fr.host === host.id && fr.friend === 1,
+      `B joined A's call as friend 1 (${JSON.stringify(c)})`);
+    const st = await h.status();
+    assert(st.calls.length === 1, `the hub has one call for both shoppers (${JSON.stringify(st.calls)})`);
+
+    // the code is single use; garbage and unknown codes are refused alike
+    for (const [code, n] of [[inv.code, 'r1'], ['zz', 'r2'], ['0'.repeat(32), 'r3']]) {
+      const m = await refusedJoin(gw, code, n);
+      assert(m.type === 'error' && m.code === 'bad-invite', `join ${n} refused (${JSON.stringify(m)})`);
+    }
+    assert(await metric(gw, 'joins_refused_total') === 3, 'three refused joins counted');
+    assert(await metric(gw, 'joins_total') === 1, 'one join counted');
+
+    // shared chat: B's line reaches A (from friend1) and the rep
+    const msgs = async () => (await h.status()).calls[0].messages;
+    const m0 = await msgs();
+    await b.send({ type: 'chat', text: 'this one in blue?' });
+    const ch = await a.next('chat');
+    assert(ch.type === 'chat' && ch.from === 'friend1' && ch.text === 'this one in blue?',
+      `A sees B's chat (${JSON.stringify(ch)})`);
+    await a.send({ type: 'chat', text: 'or green' });
+    const ch2 = await b.next('chat');
+    assert(ch2.type === 'chat' && ch2.from === 'shopper' && ch2.text === 'or green',
+      `B sees A's chat (${JSON.stringify(ch2)})`);
+    await waitFor(async () => (await msgs()) >= m0 + 2, 5000,
+      'the rep received both chat lines');
+
+    // a friend may not invite nor switch
+    await b.send({ type: 'invite' });
+    const be = await b.next('invite');
+    assert(be.type === 'error', `a friend cannot invite (${JSON.stringify(be)})`);
+
+    // B leaves: A's call continues
+    await b.hangup();
+    await waitFor(async () => (await calls(gw)).length === 1, 5000, 'B\'s leg freed');
+    c = await calls(gw);
+    assert(c[0].id === host.id && c[0].friends === 0, `A's call alone (${JSON.stringify(c)})`);
+    console.log(`    B left; A still decodes: +${await framesRise(a, 30, 5000, 'A after B left')} frames`);
+  } finally {
+    for (const p of [a, b]) if (p) await p.close().catch(() => {});
+    if (gw) await stopGateway(gw);
+    if (h) await stop(h);
+  }
+}
+
+module.exports = [
+  { name: 'join', fn: friends, timeout: 120000 },
+];
