@@ -21,7 +21,7 @@ build_pkgs="autoconf automake libtool pkg-config make gcc clang
  libclang-rt-14-dev libre-dev libsofia-sip-ua-dev libsrtp2-dev libopus-dev
  libvpx-dev libopenh264-dev libopencore-amrnb-dev libopencore-amrwb-dev
  libvo-amrwbenc-dev libspeexdsp-dev libspandsp-dev libconfig-dev libssl-dev
- zlib1g-dev libsqlite3-dev"
+ zlib1g-dev libsqlite3-dev libasound2-dev"
 test_pkgs="chromium kamailio baresip baresip-ffmpeg iproute2 iptables"
 demo_pkgs="kamailio baresip baresip-ffmpeg python3"
 need=""

@@ -20,7 +20,7 @@
 
 enum sg_hubd_transport { SG_HUBD_UDP = 0, SG_HUBD_TCP, SG_HUBD_TLS };
 enum sg_hubd_vtype { SG_HUBD_VIDEO_SYNTHETIC = 0, SG_HUBD_VIDEO_V4L2 };
-enum sg_hubd_atype { SG_HUBD_AUDIO_SYNTHETIC = 0 };
+enum sg_hubd_atype { SG_HUBD_AUDIO_SYNTHETIC = 0, SG_HUBD_AUDIO_ALSA };
 
 /** Group "hub". */
 struct sg_hubd_hub_conf {
@@ -50,6 +50,8 @@ struct sg_hubd_video_conf {
 struct sg_hubd_audio_conf {
 	int type;                      /**< enum sg_hubd_atype              */
 	int freq_hz;
+	char device[SG_HUBD_URI];      /**< ALSA PCM ("default", "hw:1,0") */
+	int rate;                      /**< ALSA capture rate, Hz           */
 };
 
 /** One element of the "reps" list. */

@@ -266,7 +266,15 @@ int sg_hubd_ep_alloc(struct sg_hubd_ep **epp, struct sg_hubd *hd,
 		vc.rgb = rgb;
 		err = sg_hub_synvideo_alloc(&ep->video, &vc);
 	}
-	if (!err) {
+	if (!err && rc->audio.type == SG_HUBD_AUDIO_ALSA) {
+		struct sg_hub_alsa_conf ac = {
+			.name = rc->id, .device = rc->audio.device,
+			.srate = (uint32_t)rc->audio.rate,
+		};
+
+		err = sg_hub_alsa_alloc(&ep->audio, &ac);
+	}
+	else if (!err) {
 		struct sg_hub_synaudio_conf ac = {
 			.name = rc->id, .freq_hz = (unsigned)rc->audio.freq_hz,
 		};

@@ -136,12 +136,23 @@ struct sg_hub_v4l2_conf {
 	unsigned fps;            /**< asked of the driver; 0: 30           */
 };
 
+/** An ALSA microphone: mono S16_LE captured at srate (hub/alsa.c). */
+struct sg_hub_alsa_conf {
+	const char *name;
+	const char *device;      /**< "default", "hw:1,0", "plughw:1,0", "null" */
+	uint32_t srate;          /**< exact (hw: devices may refuse it,
+				      plughw: converts); 0: 48000          */
+	unsigned ptime_ms;       /**< frame length; 0: 20                  */
+};
+
 int sg_hub_synvideo_alloc(struct sg_hub_source **sp,
 			  const struct sg_hub_synvideo_conf *c);
 int sg_hub_synaudio_alloc(struct sg_hub_source **sp,
 			  const struct sg_hub_synaudio_conf *c);
 int sg_hub_v4l2_alloc(struct sg_hub_source **sp,
 		      const struct sg_hub_v4l2_conf *c);
+int sg_hub_alsa_alloc(struct sg_hub_source **sp,
+		      const struct sg_hub_alsa_conf *c);
 
 /**
  * Start capturing (on the calling thread's libre loop). A failure to

@@ -11,7 +11,15 @@ static const char *const level_names[] = {"error", "warn", "info", "debug",
 					  NULL};
 static const char *const tp_names[] = {"udp", "tcp", "tls", NULL};
 static const char *const vtype_names[] = {"synthetic", "v4l2", NULL};
-static const char *const atype_names[] = {"synthetic", NULL};
+static const char *const atype_names[] = {"synthetic", "alsa", NULL};
+
+static int check_khz(const void *val, char *msg, size_t msgsz)
+{
+	if (*(const int *)val % 1000 == 0)
+		return 0;
+	snprintf(msg, msgsz, "not a multiple of 1000 Hz");
+	return EINVAL;
+}
 
 static int check_hostport(const void *val, char *msg, size_t msgsz)
 {
@@ -183,10 +191,19 @@ const struct sg_conf_key sg_hubd_video_keys[] = {
 const struct sg_conf_key sg_hubd_audio_keys[] = {
 	{.name = "type", .type = SG_CONF_ENUM,
 	 .offset = OFF(sg_hubd_audio_conf, type), .names = atype_names,
-	 .doc = "microphone: a tone (ALSA capture is not built)"},
+	 .doc = "microphone: a tone, or an ALSA capture device (mono "
+		"S16_LE)"},
 	{.name = "freq_hz", .type = SG_CONF_INT,
 	 .offset = OFF(sg_hubd_audio_conf, freq_hz), .min = 50, .max = 8000,
 	 .doc = "synthetic: tone frequency in Hz"},
+	{.name = "device", .type = SG_CONF_STRING,
+	 .offset = OFF(sg_hubd_audio_conf, device),
+	 .size = sizeof(((struct sg_hubd_audio_conf *)0)->device),
+	 .doc = "alsa: the PCM (\"default\", \"hw:1,0\", \"plughw:1,0\")"},
+	{.name = "rate", .type = SG_CONF_INT,
+	 .offset = OFF(sg_hubd_audio_conf, rate), .min = 8000, .max = 48000,
+	 .check = check_khz, .doc = "alsa: capture rate in Hz, a multiple of "
+		"1000 the device takes as it is (plughw: converts)"},
 	{.name = NULL},
 };
 
@@ -226,6 +243,7 @@ static void rep_defaults(struct sg_hubd_rep_conf *r)
 	};
 	r->audio = (struct sg_hubd_audio_conf){
 		.type = SG_HUBD_AUDIO_SYNTHETIC, .freq_hz = 440,
+		.device = "default", .rate = 48000,
 	};
 }
 

@@ -217,6 +217,52 @@ async function baresipCall(transport = 'udp', codecs = {}) {
   }
 }
 
+// ALSA microphones: alice's is ALSA's "null" PCM (silence, no hardware),
+// erin's a card that is not there (hw:99,0): erin's audio source goes
+// FAILED and is retried, she stays unregistered, the hub runs, and a call
+// to alice carries audio RTP captured from ALSA.
+async function alsaMics() {
+  const k = await startKamailio('kam-hubalsa');
+  let hub; let ua; let vs; let as;
+  try {
+    const rep = (id, dev) => `  { id = "${id}"; name = "${id}"; password = "${id}pw"; ` +
+      'video = { width = 320; height = 240; fps = 15; }; ' +
+      `audio = { type = "alsa"; device = "${dev}"; rate = 48000; }; }`;
+    hub = await startHub('hub-alsa', k, { reps: [rep('alice', 'null'), rep('erin', 'hw:99,0')] });
+    await waitFor(async () => (await hub.status()).reps.some((r) => r.id === 'alice' && r.registered),
+      10000, 'alice registered (ALSA null)');
+    await sleep(1500);
+    const st = await hub.status();
+    const alice = st.reps.find((r) => r.id === 'alice');
+    const erin = st.reps.find((r) => r.id === 'erin');
+    console.log(`    alice audio ${alice.audio}, erin audio ${erin.audio} registered ${erin.registered}`);
+    assert(alice.audio === 'ok', `alice's ALSA source runs (${JSON.stringify(alice)})`);
+    assert(erin.audio === 'failed' && !erin.registered, `erin's hw:99,0 failed, not registered (${JSON.stringify(erin)})`);
+    assert(hub.proc.exitCode === null, 'the hub runs');
+
+    vs = await rtpSink(); as = await rtpSink();
+    ua = await sipClient('ua', { port: hub.sipPort, aor: 'sip:alice@store1' });
+    const ruri = `sip:alice@127.0.0.1:${hub.sipPort}`;
+    const ok = await ua.request('INVITE', ruri, { body: offer(as.port, vs.port), ctype: 'application/sdp' });
+    assert(ok.status === 200, `INVITE answered 200 (${ok.start})`);
+    const tt = toTagOf(ok);
+    await ua.request('ACK', ruri, { toTag: tt, want: false, cseq: ua.lastCseq });
+    await waitFor(() => as.pkts.length > 50, 10000, 'alice\'s audio RTP from ALSA');
+    const n0 = as.pkts.length;
+    await sleep(2000);
+    const n1 = as.pkts.length;
+    console.log(`    audio RTP: ${n1 - n0} packets in 2 s (50/s in real time)`);
+    assert(n1 - n0 >= 80 && n1 - n0 <= 120, `paced at 20 ms (${n1 - n0} in 2 s)`);
+    const bye = await ua.request('BYE', ruri, { toTag: tt });
+    assert(bye.status === 200, 'BYE 200');
+  } finally {
+    for (const s of [vs, as]) if (s) s.sock.close();
+    if (ua) ua.close();
+    if (hub) await stopHub(hub);
+    await stopKamailio(k);
+  }
+}
+
 // The contract's switch: INFO {"rep":"bob"} moves bob's camera and tone
 // onto alice's call without renegotiation; MESSAGE counted; BYE.
 // Then SIGTERM: every rep un-registered at Kamailio.
@@ -393,4 +439,5 @@ module.exports = [
   { name: 'baresip_amrwb_h264', timeout: 60000,
     fn: () => baresipCall('udp', { audio: 'AMR-WB/16000/1', video: 'H264' }) },
   { name: 'switch_sigterm', timeout: 60000, fn: switchAndShutdown },
+  { name: 'alsa', timeout: 60000, fn: alsaMics },
 ];

@@ -613,6 +613,66 @@ static int switch_case(enum sg_vcodec_id codec, int h264_mode)
 	return err;
 }
 
+/* ALSA: the "null" PCM captures silence without hardware, paced to real
+ * time; a card that is not there goes FAILED and is retried. */
+static int test_alsa(void)
+{
+	struct sg_hub_alsa_conf c = {.name = "mic", .device = "null"};
+	struct sg_hub_source *s = NULL, *bad = NULL;
+	struct sg_hub_sink *k = NULL;
+	struct sg_hub_source_stats st, bst;
+	struct vsink v = {0};
+	struct tmr t;
+	int err, berr;
+
+	tmr_init(&t);
+	err = sg_hub_alsa_alloc(&s, &c);
+	if (!err)
+		err = sg_hub_sink_alloc(&k, s, NULL, asink_h, &v);
+	if (!err)
+		err = sg_hub_source_start(s);
+	if (err)
+		goto out;
+	c.device = "hw:99,0";
+	err = sg_hub_alsa_alloc(&bad, &c);
+	if (err)
+		goto out;
+	sg_hub_source_set_retry(bad, 100);
+	berr = sg_hub_source_start(bad);
+	tmr_start(&t, 500, stop_tmr, NULL);
+	err = re_main(NULL);
+	if (err)
+		goto out;
+	sg_hub_source_stats(s, &st);
+	sg_hub_source_stats(bad, &bst);
+	fprintf(stderr, "  null: %u frames of %zu samples in 500 ms, peak %d; "
+		"hw:99,0: %d, %llu retries\n", v.aframes, v.samples, v.peak,
+		berr, (unsigned long long)bst.retries);
+	TEST_EQ(sg_hub_source_state(s), SG_HUB_SRC_OK);
+	/* 25 frames of 20 ms in real time, never faster */
+	TEST_ASSERT(v.aframes >= 15 && v.aframes <= 30);
+	TEST_EQ(v.samples, 960);
+	TEST_EQ(v.peak, 0);
+	TEST_EQ(st.failures, 0);
+	TEST_ASSERT(berr != 0);
+	TEST_EQ(sg_hub_source_state(bad), SG_HUB_SRC_FAILED);
+	TEST_ASSERT(bst.retries >= 3 && bst.failures == 1);
+	sg_hub_source_stop(s);
+	TEST_EQ(sg_hub_source_state(s), SG_HUB_SRC_STOPPED);
+	/* bad configs */
+	c.device = "";
+	TEST_EQ(sg_hub_alsa_alloc(&bad, &c), EINVAL);
+	c.device = "null";
+	c.srate = 44100;
+	TEST_EQ(sg_hub_alsa_alloc(&bad, &c), EINVAL);
+ out:
+	tmr_cancel(&t);
+	mem_deref(k);
+	mem_deref(s);
+	mem_deref(bad);
+	return err;
+}
+
 static int test_switch_vp8(void)
 {
 	return switch_case(SG_VCODEC_VP8, 1);
@@ -877,6 +937,7 @@ const struct sg_test sg_tests_hub[] = {
 	{"pattern", test_pattern},
 	{"synthetic_loop", test_synthetic_loop},
 	{"v4l2_missing", test_v4l2_missing},
+	{"alsa", test_alsa},
 	{"switch_vp8", test_switch_vp8},
 	{"switch_h264", test_switch_h264},
 	{"fanout_vp8", test_fanout_vp8},
