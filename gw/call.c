@@ -432,6 +432,9 @@ static void chat_shoppers(struct sg_call *host, const struct sg_call *but,
 
 void sg_call_chat_in(struct sg_call *call, const char *from, const char *text)
 {
+	/* a rep's chat names the rep on the call now (after a switch too) */
+	if (call->rep && !strcmp(from, "rep"))
+		from = call->rep->id;
 	chat_shoppers(call, NULL, from, text);
 }
 
