@@ -160,6 +160,13 @@ struct sg_hubd_call *sg_hubd_call_find(struct sg_hubd *hd,
 				       const struct sip_msg *msg);
 /** In-dialog MESSAGE: counted. */
 void sg_hubd_call_count_msg(struct sg_hubd_call *call);
+/** The call with this status id ("h1"), or NULL. */
+struct sg_hubd_call *sg_hubd_call_by_id(struct sg_hubd *hd, const char *id,
+					size_t len);
+/** Chat from the call's rep: in-dialog MESSAGE text/plain. ENOTCONN
+ *  before the call is established or after it ended. */
+int sg_hubd_call_chat(struct sg_hubd_call *c, const uint8_t *text,
+		      size_t len);
 int sg_hubd_call_status(struct re_printf *pf, const struct sg_hubd_call *c);
 
 #endif

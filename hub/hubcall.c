@@ -29,6 +29,7 @@ struct sg_hubd_call {
 	char id[16];
 	bool established, closed;
 	uint64_t msgs, switches_asked, bad_info;
+	uint64_t chats_tx;             /* MESSAGEs from the rep (control)  */
 };
 
 static uint64_t call_seq;
@@ -526,6 +527,51 @@ void sg_hubd_call_count_msg(struct sg_hubd_call *c)
 	++c->msgs;
 }
 
+struct sg_hubd_call *sg_hubd_call_by_id(struct sg_hubd *hd, const char *id,
+					size_t len)
+{
+	struct le *le;
+
+	for (le = list_head(sg_hubd_calls(hd)); le; le = le->next) {
+		struct sg_hubd_call *c = le->data;
+
+		if (strlen(c->id) == len && !memcmp(c->id, id, len))
+			return c;
+	}
+	return NULL;
+}
+
+static void chat_resp_h(int err, const struct sip_msg *msg, void *arg)
+{
+	(void)arg;
+	if (err)
+		SG_WARN(SG_SUB_SIP, NULL, "chat MESSAGE: %m", err);
+	else if (msg->scode >= 300)
+		SG_WARN(SG_SUB_SIP, NULL, "chat MESSAGE: %u %r", msg->scode,
+			&msg->reason);
+}
+
+/* Chat from the rep on the call: in-dialog MESSAGE (RFC 3428) toward
+ * the gateway, which hands it to the shopper as chat {from, text}. */
+int sg_hubd_call_chat(struct sg_hubd_call *c, const uint8_t *text,
+		      size_t len)
+{
+	int err;
+
+	if (!c->sess || !c->established || c->closed)
+		return ENOTCONN;
+	err = sip_drequestf(NULL, sg_hubd_sip(c->hd), true, "MESSAGE",
+			    sipsess_dialog(c->sess), 0, NULL, NULL,
+			    chat_resp_h, NULL,
+			    "Content-Type: text/plain;charset=utf-8\r\n"
+			    "Content-Length: %zu\r\n\r\n%b", len, text, len);
+	if (!err)
+		++c->chats_tx;
+	SG_INFO(SG_SUB_SIP, c->id, "chat from rep %s (%zu bytes): %m",
+		sg_hubd_ep_conf(c->cur ? c->cur : c->ep)->id, len, err);
+	return err;
+}
+
 static int print_stream(struct re_printf *pf, const struct stream *s)
 {
 	struct sg_hub_output_stats os;
@@ -571,8 +617,10 @@ int sg_hubd_call_status(struct re_printf *pf, const struct sg_hubd_call *c)
 				  print_stream, &c->strm[i]);
 	}
 	err |= re_hprintf(pf, ",\"rx_pkts\":%llu,\"messages\":%llu,"
-			  "\"bad_info\":%llu}", (unsigned long long)rx,
+			  "\"messages_sent\":%llu,\"bad_info\":%llu}",
+			  (unsigned long long)rx,
 			  (unsigned long long)c->msgs,
+			  (unsigned long long)c->chats_tx,
 			  (unsigned long long)c->bad_info);
 	return err;
 }

@@ -94,8 +94,9 @@ const struct sg_conf_key sg_hubd_hub_keys[] = {
 	 .offset = OFF(sg_hubd_hub_conf, control),
 	 .size = sizeof(((struct sg_hubd_hub_conf *)0)->control),
 	 .check = check_hostport,
-	 .doc = "status API (GET /status, JSON) on this ip:port; keep it on "
-		"loopback"},
+	 .doc = "status API (GET /status, JSON; POST /calls/<id>/chat, "
+		"text/plain: the call's rep chats) on this ip:port; keep it "
+		"on loopback"},
 	{.name = NULL},
 };
 

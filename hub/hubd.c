@@ -185,12 +185,66 @@ static int status_print(struct re_printf *pf, const struct sg_hubd *hd)
 	return err;
 }
 
+#define CHAT_MAX 2048
+
+/* POST /calls/<id>/chat, text/plain: the call's rep says it (the hub has
+ * no keyboard; tests and the operator type for the rep). Loopback
+ * peers only, whatever control is bound to. */
+static void chat_post(struct sg_hubd *hd, struct http_conn *conn,
+		      const struct http_msg *msg)
+{
+	struct sg_hubd_call *c;
+	struct pl id;
+	size_t n = mbuf_get_left(msg->mb);
+	const uint8_t *p = mbuf_buf(msg->mb);
+
+	if (!sa_is_loopback(http_conn_peer(conn))) {
+		(void)http_ereply(conn, 403, "Forbidden");
+		return;
+	}
+	/* "/calls/" id "/chat", the id without '/' */
+	id.p = msg->path.p + 7;
+	id.l = msg->path.l > 12 ? msg->path.l - 12 : 0;
+	if (!id.l || memcmp(id.p + id.l, "/chat", 5) || pl_strchr(&id, '/')) {
+		(void)http_ereply(conn, 404, "Not Found");
+		return;
+	}
+	if (!msg_ctype_cmp(&msg->ctyp, "text", "plain")) {
+		(void)http_ereply(conn, 415, "Unsupported Media Type");
+		return;
+	}
+	if (n > CHAT_MAX) {
+		(void)http_ereply(conn, 413, "Payload Too Large");
+		return;
+	}
+	if (!n || memchr(p, 0, n)) {
+		(void)http_ereply(conn, 400, "Bad Request");
+		return;
+	}
+	c = sg_hubd_call_by_id(hd, id.p, id.l);
+	if (!c) {
+		(void)http_ereply(conn, 404, "Not Found");
+		return;
+	}
+	if (sg_hubd_call_chat(c, p, n)) {
+		(void)http_ereply(conn, 409, "Conflict");
+		return;
+	}
+	(void)http_reply(conn, 204, "No Content", "Content-Length: 0\r\n"
+			 "\r\n");
+}
+
 static void http_h(struct http_conn *conn, const struct http_msg *msg,
 		   void *arg)
 {
 	struct sg_hubd *hd = arg;
 	struct mbuf *mb;
 
+	if (!pl_strcmp(&msg->met, "POST") && msg->path.l > 7 &&
+	    !memcmp(msg->path.p, "/calls/", 7)) {
+		chat_post(hd, conn, msg);
+		return;
+	}
 	if (pl_strcmp(&msg->met, "GET")) {
 		(void)http_ereply(conn, 405, "Method Not Allowed");
 		return;
