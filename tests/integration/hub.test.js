@@ -10,51 +10,27 @@ const dgram = require('dgram');
 const fs = require('fs');
 const path = require('path');
 const lib = require('./lib');
-const { startKamailio, stopKamailio, baresip, stop, BUILDDIR } = require('./peers');
+const { startKamailio, stopKamailio, baresip, stop, storegwHub, BUILDDIR } = require('./peers');
 const { assert, waitFor, sleep, freePort } = lib;
 
 const HUB = path.join(BUILDDIR, 'hub/storegw-hub');
 
-async function startHub(name, k, { reps, transport = 'udp', keepalive = 25 } = {}) {
-  const control = await freePort();
-  const sip = await freePort();
-  const pmin = await lib.freePorts(20);
-  const pmax = pmin + 19;
-  const rep = (id, colour, freq, video = {}) => `  { id = "${id}"; name = "${id}"; ` +
-    `password = "${id}pw"; video = { colour = "${colour}"; width = 320; height = 240; ` +
-    `fps = 15; ${Object.entries(video).map(([kk, v]) => `${kk} = "${v}";`).join(' ')} }; ` +
-    `audio = { freq_hz = ${freq}; }; }`;
-  const text = [
-    `hub: { log_level = "info"; control = "127.0.0.1:${control}"; };`,
-    `gateway: { registrar = "${k.uri}"; transport = "${transport}"; store = "store1";`,
-    `  expires = 60; keepalive_s = ${keepalive}; sip_listen = "127.0.0.1:${sip}"; media_addr = "127.0.0.1";`,
-    `  port_min = ${pmin}; port_max = ${pmax}; };`,
-    'reps = (',
-    (reps || [rep('alice', '#e53935', 440), rep('bob', '#43a047', 660),
-      rep('dave', '#1e88e5', 880, { type: 'v4l2', device: '/dev/video99' })]).join(',\n'),
-    ');', ''].join('\n');
-  const file = path.join(lib.OUTDIR, `${name}.conf`);
-  fs.writeFileSync(file, text);
-  const log = fs.createWriteStream(path.join(lib.OUTDIR, `${name}.log`));
-  const proc = spawn(HUB, ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const h = { proc, out: '', sipPort: sip, url: `http://127.0.0.1:${control}` };
-  const onData = (d) => { h.out += d.toString(); log.write(d); };
-  proc.stdout.on('data', onData);
-  proc.stderr.on('data', onData);
-  h.exited = new Promise((resolve) => proc.on('exit', (code, sig) => resolve({ code, sig })));
-  await waitFor(() => /status on http/.test(h.out) || proc.exitCode !== null, 10000,
-    `${name} started:\n${h.out}`);
-  assert(proc.exitCode === null, `${name} runs:\n${h.out}`);
-  h.status = async () => JSON.parse((await lib.httpGet(`${h.url}/status`)).text);
-  return h;
+// the hub registered at Kamailio k: alice, bob and dave (a camera that is
+// not there) unless reps are given
+function startHub(name, k, { reps, transport = 'udp', keepalive = 25 } = {}) {
+  return storegwHub(name, k.uri, reps || [{ id: 'alice', colour: '#e53935', freq: 440 },
+    { id: 'bob', colour: '#43a047', freq: 660 },
+    { id: 'dave', colour: '#1e88e5', freq: 880, video: { type: 'v4l2', device: '/dev/video99' } }],
+  { transport, keepalive });
 }
 
+// SIGTERM; resolves { code } (throws when ignored)
 async function stopHub(h) {
-  if (h.proc.exitCode !== null) return h.exited;
+  if (h.proc.exitCode !== null || h.proc.signalCode !== null) return { code: h.proc.exitCode };
   h.proc.kill('SIGTERM');
-  const r = await Promise.race([h.exited, sleep(8000).then(() => null)]);
-  if (!r) { h.proc.kill('SIGKILL'); throw new Error('storegw-hub ignored SIGTERM'); }
-  return r;
+  const r = await Promise.race([h.exited, sleep(8000).then(() => 'timeout')]);
+  if (r === 'timeout') { h.proc.kill('SIGKILL'); throw new Error('storegw-hub ignored SIGTERM'); }
+  return { code: r };
 }
 
 // ---- a minimal SIP UAC over UDP (RFC 3261), enough for one dialog ----
@@ -399,7 +375,7 @@ async function switchAndShutdown() {
     ub.close();
     ring2.close();
     assert(r.code === 0, `exit 0 (${JSON.stringify(r)})`);
-    assert(/stopped/.test(hub.out), 'hub stopped cleanly');
+    assert(hub.has(/stopped/), 'hub stopped cleanly');
     probe = await sipClient('probe', { port: k.port, aor: 'sip:alice@store1' });
     const nf = await probe.request('INVITE', 'sip:alice@store1', { body: offer(9, 9), ctype: 'application/sdp' });
     assert(nf.status === 404, `alice un-registered at Kamailio: INVITE via Kamailio gets ${nf.status}`);

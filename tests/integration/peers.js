@@ -160,24 +160,34 @@ async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/800
 // storegw-hub (hub/) registering reps with registrar (a SIP URI) for
 // store1 over TCP: reps [{id, colour, freq, answer = true}], synthetic
 // 320x240@15 cameras and tones; resolves once its status API answers.
-// opts.transport: to the registrar (default tcp)
+// storegw-hub registered with registrar (a SIP URI) for reps: objects
+// {id, colour, freq, answer, video: {key: value}, extra: 'more keys;'} or
+// whole libconfig elements as strings. opts: transport (default tcp),
+// keepalive (s; default the hub's), expires (60). The process of start()
+// with sipPort, url and status(); end it with stop().
 async function storegwHub(name, registrar, reps, opts = {}) {
   const control = await freePort();
+  const sip = await freePort();
   const pmin = await lib.freePorts(20);
-  const rep = (r) => `  { id = "${r.id}"; name = "${r.id}"; password = "${r.id}pw"; ` +
-    `answer = ${r.answer === false ? 'false' : 'true'}; ` +
-    `video = { colour = "${r.colour || '#808080'}"; width = 320; height = 240; fps = 15; }; ` +
-    `audio = { freq_hz = ${r.freq || 440}; }; }`;
+  const kv = (o) => Object.entries(o || {}).map(([k, v]) => `${k} = "${v}";`).join(' ');
+  const rep = (r) => (typeof r === 'string' ? r : `  { id = "${r.id}"; name = "${r.id}"; ` +
+    `password = "${r.id}pw"; answer = ${r.answer === false ? 'false' : 'true'}; ` +
+    `video = { colour = "${r.colour || '#808080'}"; width = 320; height = 240; fps = 15; ` +
+    `${kv(r.video)} }; audio = { freq_hz = ${r.freq || 440}; }; ${r.extra || ''} }`);
   const file = path.join(lib.OUTDIR, `${name}.conf`);
   fs.writeFileSync(file, [
     `hub: { log_level = "info"; control = "127.0.0.1:${control}"; };`,
-    `gateway: { registrar = "${registrar}"; transport = "${opts.transport || 'tcp'}"; store = "store1"; expires = 60;`,
-    `  sip_listen = "127.0.0.1:${await freePort()}"; media_addr = "127.0.0.1";`,
+    `gateway: { registrar = "${registrar}"; transport = "${opts.transport || 'tcp'}"; ` +
+      `store = "store1"; expires = ${opts.expires || 60};` +
+      `${opts.keepalive ? ` keepalive_s = ${opts.keepalive};` : ''}`,
+    `  sip_listen = "127.0.0.1:${sip}"; media_addr = "127.0.0.1";`,
     `  port_min = ${pmin}; port_max = ${pmin + 19}; };`,
     `reps = (\n${reps.map(rep).join(',\n')}\n);`, ''].join('\n'));
   const h = start(name, path.join(BUILDDIR, 'hub/storegw-hub'), ['-c', file]);
   await h.wait(/status on http/, 10000, 'storegw-hub started');
-  h.status = async () => JSON.parse((await lib.httpGet(`http://127.0.0.1:${control}/status`)).text);
+  h.sipPort = sip;
+  h.url = `http://127.0.0.1:${control}`;
+  h.status = async () => JSON.parse((await lib.httpGet(`${h.url}/status`)).text);
   return h;
 }
 

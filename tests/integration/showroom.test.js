@@ -5,7 +5,7 @@
 'use strict';
 const lib = require('./lib');
 const { stopGateway, newPage, assert, waitFor, freePort, sleep } = lib;
-const { baresip, stop, token } = require('./peers');
+const { baresip, stop, token, storegwHub } = require('./peers');
 
 const SECRET = 'store1-signing-secret-0123456789abcdef012345';
 
@@ -173,41 +173,6 @@ async function refusedAndUdp() {
   }
 }
 
-// storegw-hub (hub/) registers three synthetic reps with the gateway over
-// TCP; the browser calls rep:bob and switches to carol: the hub switches
-// its source (no new SDP), the video keeps decoding.
-async function startHub(name, registrar) {
-  const { spawn } = require('child_process');
-  const fs = require('fs');
-  const path = require('path');
-  const control = await freePort();
-  const pmin = await lib.freePorts(20);
-  const rep = (id, colour, freq) => `  { id = "${id}"; name = "${id}"; password = "${id}pw"; ` +
-    `video = { colour = "${colour}"; width = 320; height = 240; fps = 15; }; ` +
-    `audio = { freq_hz = ${freq}; }; }`;
-  const file = path.join(lib.OUTDIR, `${name}.conf`);
-  fs.writeFileSync(file, [
-    `hub: { log_level = "info"; control = "127.0.0.1:${control}"; };`,
-    `gateway: { registrar = "${registrar}"; transport = "tcp"; store = "store1"; expires = 60;`,
-    `  sip_listen = "127.0.0.1:${await freePort()}"; media_addr = "127.0.0.1";`,
-    `  port_min = ${pmin}; port_max = ${pmin + 19}; };`,
-    `reps = (\n${[rep('alice', '#e53935', 440), rep('bob', '#43a047', 660),
-      rep('carol', '#1e88e5', 880)].join(',\n')}\n);`, ''].join('\n'));
-  const log = fs.createWriteStream(path.join(lib.OUTDIR, `${name}.log`));
-  const proc = spawn(path.join(require('./peers').BUILDDIR, 'hub/storegw-hub'), ['-c', file],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  const h = { proc, out: '' };
-  const onData = (d) => { h.out += d.toString(); log.write(d); };
-  proc.stdout.on('data', onData);
-  proc.stderr.on('data', onData);
-  h.exited = new Promise((resolve) => proc.on('exit', resolve));
-  await waitFor(() => /status on http/.test(h.out) || proc.exitCode !== null, 10000,
-    `${name} started:\n${h.out}`);
-  assert(proc.exitCode === null, `${name} runs:\n${h.out}`);
-  h.status = async () => JSON.parse((await lib.httpGet(`http://127.0.0.1:${control}/status`)).text);
-  return h;
-}
-
 // the mean colour of the call's <video> (r, g, b 0..255), sampled via a canvas
 const meanColour = (page) => page.evaluate(() => {
   const v = [...document.querySelectorAll('video')].pop();
@@ -224,11 +189,16 @@ const meanColour = (page) => page.evaluate(() => {
 const greenish = (m) => m && m[1] > m[0] + 30 && m[1] > m[2] + 30;   // bob #43a047
 const blueish = (m) => m && m[2] > m[0] + 60 && m[2] > m[1] + 30;    // carol #1e88e5
 
+// storegw-hub (hub/) registers three synthetic reps with the gateway over
+// TCP; the browser calls rep:bob and switches to carol: the hub switches
+// its source (no new SDP), the video keeps decoding.
 async function hubSwitch() {
   let gw; let hub; let pg;
   try {
     gw = await showroomGateway('showroom-hub', { reps: ['alice', 'bob', 'carol'] });
-    hub = await startHub('hub', `sip:127.0.0.1:${gw.sport}`);
+    hub = await storegwHub('hub', `sip:127.0.0.1:${gw.sport}`, [
+      { id: 'alice', colour: '#e53935', freq: 440 }, { id: 'bob', colour: '#43a047', freq: 660 },
+      { id: 'carol', colour: '#1e88e5', freq: 880 }]);
     await waitFor(async () => (await reps(gw)).filter((r) => r.registered).length === 3,
       10000, 'the hub\'s three reps registered at the gateway');
 
@@ -278,11 +248,7 @@ async function hubSwitch() {
   } finally {
     if (pg) await pg.close();
     if (gw) await stopGateway(gw);
-    if (hub && hub.proc.exitCode === null && hub.proc.signalCode === null) {
-      hub.proc.kill('SIGTERM');
-      await Promise.race([hub.exited, sleep(5000)]);
-      if (hub.proc.exitCode === null && hub.proc.signalCode === null) hub.proc.kill('SIGKILL');
-    }
+    if (hub) await stop(hub);
   }
 }
 
