@@ -6,6 +6,7 @@
 // deny-by-default. Screenshots of each step under lib.OUTDIR.
 'use strict';
 const { execFileSync } = require('child_process');
+const fs = require('fs');
 const http = require('http');
 const path = require('path');
 const lib = require('./lib');
@@ -414,6 +415,166 @@ async function tokenEndpoint() {
   }
 }
 
+// ---- the demo setup with reps (issue 6): gateway + storegw-hub ------------
+
+const REP_COLOURS = { alice: [229, 57, 53], bob: [67, 160, 71], carol: [30, 136, 229] };
+
+// POST text/plain to the hub's control API
+function hubPost(port, urlPath, body, type = 'text/plain') {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: 'POST',
+      headers: { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// the mean colour of the rep's video (a 32x24 canvas), and which rep's it is
+async function repColour(page) {
+  const rgb = await widget(page, `(() => {
+    const v = w.root.querySelector('video.remote');
+    const c = document.createElement('canvas'); c.width = 32; c.height = 24;
+    const g = c.getContext('2d'); g.drawImage(v, 0, 0, 32, 24);
+    const d = g.getImageData(0, 0, 32, 24).data; const m = [0, 0, 0];
+    for (let i = 0; i < d.length; i += 4) { m[0] += d[i]; m[1] += d[i + 1]; m[2] += d[i + 2]; }
+    return m.map((x) => Math.round(x / (d.length / 4)));
+  })()`);
+  let best = null; let bd = Infinity;
+  for (const [rep, c] of Object.entries(REP_COLOURS)) {
+    const dist = Math.hypot(rgb[0] - c[0], rgb[1] - c[1], rgb[2] - c[2]);
+    if (dist < bd) { bd = dist; best = rep; }
+  }
+  return { rgb, rep: bd < 90 ? best : null };
+}
+
+async function demoReps(label, viewport) {
+  const { storegwHub, stop } = require('./peers');
+  const os = await orderServer();
+  const sport = await lib.freePort();
+  const s1secret = 'demo-store1-secret-0123456789abcdef-test';
+  const gw = await lib.startGateway(`storedemo-${label}`, {
+    gw: { echo_public: false },
+    showroom: { listen: `127.0.0.1:${sport}`, min_expires: 10, ring_timeout_s: 5 },
+    demo: { enabled: true, store: 'store1', dest: ['rep', 'echo'] },
+    stores: [{ id: 'store1', secret: s1secret }],
+    reps: ['alice', 'bob', 'carol'].map((id) => ({ store: 'store1', id, name: id, password: `${id}pw`, contacts: ['hub'] })),
+    orders: { url: os.url, db: path.join(lib.OUTDIR, `orders-storedemo-${label}.db`), retry_min_s: 1 },
+  });
+  let h = null;
+  const { ctx, page, errors } = await newCtx(viewport);
+  const name = (n) => `demo-${label}-${n}`;
+  try {
+    h = await storegwHub(`storedemo-hub-${label}`, `sip:127.0.0.1:${sport}`, [
+      { id: 'alice', colour: '#e53935', freq: 440 }, { id: 'bob', colour: '#43a047', freq: 660 },
+      { id: 'carol', colour: '#1e88e5', freq: 880 }]);
+    const ctl = Number(/127\.0\.0\.1:(\d+)/.exec(fs.readFileSync(path.join(lib.OUTDIR, `storedemo-hub-${label}.conf`), 'utf8'))[1]);
+    const adminReps = async () => JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/reps`)).text).reps;
+    await waitFor(async () => (await adminReps()).filter((r) => r.registered).length === 3, 10000, 'alice, bob, carol registered');
+
+    // 1. a product page: the widget calls rep:any as store1
+    await page.goto(`${gw.url}/store/product.html?sku=CHAIR-02`);
+    await page.waitForSelector('body[data-target]');
+    assert(await page.getAttribute('body', 'data-target') === 'rep:any', 'the page calls rep:any');
+    assert(!(await page.isVisible('[data-testid=selftest]')), 'no echo self-test note with reps');
+    assert((await page.textContent('h1')).includes('Fjord lounge chair'), 'product name');
+    await page.locator('[data-testid=contact]').waitFor();
+    await shot(page, name('01-product'));
+
+    // 2. contact -> the choice
+    await page.click('[data-testid=contact]');
+    await page.locator('[data-testid=mode-video]').waitFor();
+    assert(await page.isVisible('[data-testid=mode-chat]') && await page.isVisible('[data-testid=mode-audio]'),
+      'chat, audio and video offered');
+    await shot(page, name('02-choose'));
+
+    // 3. video: a rep's picture, in the rep's colour
+    await page.click('[data-testid=mode-video]');
+    await waitFor(() => widget(page, "w.state === 'connected'"), 15000, 'connected to a rep');
+    await waitFor(() => widget(page, "w.root.querySelector('video.remote').videoWidth > 0 && !w.root.querySelector('video.remote').paused"),
+      10000, 'rep video playing');
+    await waitFor(async () => (await widget(page, 'w.stats()')).framesDecoded > 20, 10000, 'frames decoded');
+    const calls = async () => JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/calls`)).text).calls;
+    const rep1 = (await calls())[0].rep;
+    assert(REP_COLOURS[rep1], `the call is with a hub rep (${rep1})`);
+    await waitFor(async () => (await repColour(page)).rep === rep1, 5000, `the video shows ${rep1}'s colour`);
+    assert((await status(page)).includes(`Representative: ${rep1}`), `the page names the rep (${await status(page)})`);
+    assert(await widget(page, "getComputedStyle(w.root.querySelector('video.remote')).display !== 'none'"), 'remote video shown');
+    await sleep(300);
+    await shot(page, name('03-video'));
+
+    // 4. chat both ways
+    const st0 = await h.status();
+    assert(st0.calls.length === 1, `one call at the hub (${JSON.stringify(st0.calls)})`);
+    const hubCall = st0.calls[0].id;
+    const mine = 'Is the oak frame solid or veneer?';
+    await page.fill('[data-testid=chat-input]', mine);
+    await page.click('[data-testid=chat-send]');
+    await waitFor(async () => (await h.status()).calls[0].messages >= 1, 5000, 'the hub counted the shopper\'s MESSAGE');
+    assert(await widget(page, `[...w.root.querySelectorAll('.log li.me')].some((li) => li.textContent.includes(${JSON.stringify(mine)}))`),
+      'own chat line shown');
+    const theirs = 'Solid oak, I am holding it right now.';
+    assert(await hubPost(ctl, `/calls/${hubCall}/chat`, theirs) === 204, 'hub chat API accepted');
+    await waitFor(() => widget(page, `[...w.root.querySelectorAll('.log li:not(.me)')].some((li) => li.textContent.includes(${JSON.stringify(theirs)}) && li.textContent.includes(${JSON.stringify(rep1)}))`),
+      5000, 'the rep\'s chat line in the panel');
+    assert((await h.status()).calls[0].messages_sent === 1, 'hub counted its MESSAGE');
+    // the control API refuses what it cannot send
+    assert(await hubPost(ctl, '/calls/h999999/chat', 'x') === 404, 'unknown call 404');
+    assert(await hubPost(ctl, `/calls/${hubCall}/chat`, '{"a":1}', 'application/json') === 415, 'json 415');
+    assert(await hubPost(ctl, `/calls/${hubCall}/chat`, 'x'.repeat(2049)) === 413, '2 KB max');
+    assert(await hubPost(ctl, `/calls/${hubCall}/chat`, '') === 400, 'empty 400');
+    await shot(page, name('04-chat'));
+
+    // 5. switch: another rep's colour while frames keep decoding
+    const f0 = (await widget(page, 'w.stats()')).framesDecoded;
+    await page.click('[data-testid=switch]');
+    let rep2 = null;
+    await waitFor(async () => { const c = await calls(); rep2 = c[0] && c[0].rep; return rep2 && rep2 !== rep1; }, 8000, 'switched at the gateway');
+    await waitFor(async () => (await repColour(page)).rep === rep2, 5000, `the video shows ${rep2}'s colour`);
+    await waitFor(async () => (await widget(page, 'w.stats()')).framesDecoded > f0 + 15, 5000, 'frames keep decoding');
+    assert(await widget(page, "w.state === 'connected'"), 'still connected');
+    assert(new RegExp(`now talking to representative ${rep2}`).test(await status(page)), `the page says who now (${await status(page)})`);
+    await sleep(300);
+    await shot(page, name('05-switched'));
+
+    // 6. hang up
+    await page.click('[data-testid=hangup]');
+    await waitFor(() => widget(page, "w.state === 'ended' && !w.pc"), 3000, 'ended');
+    assert(/call has ended/.test(await status(page)), 'ended message');
+    await waitFor(async () => (await calls()).length === 0, 5000, 'call freed at the gateway');
+    await waitFor(async () => (await h.status()).calls.every((c) => c.state === 'closed'), 5000, 'call ended at the hub');
+    await shot(page, name('06-ended'));
+
+    // 7. the order, as store1, naming the call and both reps
+    await page.keyboard.press('Escape');
+    await page.fill('input[name=qty]', '1');
+    await page.click('[data-testid=add-to-cart]');
+    await page.click('[data-testid=cart-link]');
+    await page.waitForURL(/cart\.html/);
+    await page.fill('input[name=name]', 'Grace Hopper');
+    await page.fill('input[name=email]', 'grace@example.org');
+    await page.fill('textarea[name=address]', 'Bahnhofstr. 1, 8001 Zurich');
+    await shot(page, name('07-cart'));
+    await page.click('[data-testid=order-submit]');
+    await waitFor(async () => /order number/.test(await page.textContent('[data-testid=order-result]')), 10000, 'order number shown');
+    await waitFor(() => os.got.length > 0, 10000, 'delivered to the order server');
+    const sent = JSON.parse(os.got[0]);
+    assert(sent.store === 'store1' && sent.call === await widgetCall(page) && sent.items[0].sku === 'CHAIR-02',
+      `order names store1 and the call (${os.got[0].slice(0, 300)})`);
+    assert(Array.isArray(sent.reps) && sent.reps.includes(rep1) && sent.reps.includes(rep2),
+      `order names the reps who served (${JSON.stringify(sent.reps)})`);
+    await shot(page, name('08-order'));
+    assert(!errors.length, `no page errors: ${errors}`);
+  } finally {
+    await ctx.close();
+    await lib.stopGateway(gw);
+    if (h) await stop(h);
+    os.srv.close();
+  }
+}
+
 module.exports = [
   { name: 'token_endpoint', fn: tokenEndpoint },
   { name: 'shopper_phone', fn: () => shopper('phone', VIEWPORTS.phone), timeout: 120000 },
@@ -421,4 +582,6 @@ module.exports = [
   { name: 'keyboard', fn: keyboard, timeout: 90000 },
   { name: 'accessible_names', fn: accessibleNames, timeout: 90000 },
   { name: 'failures', fn: failures, timeout: 90000 },
+  { name: 'demo_reps_phone', fn: () => demoReps('phone', VIEWPORTS.phone), timeout: 120000 },
+  { name: 'demo_reps_desktop', fn: () => demoReps('desktop', VIEWPORTS.desktop), timeout: 120000 },
 ];

@@ -399,6 +399,7 @@ form.send[hidden] { display: none; }
       w.media = media;
       w.call = uid();
       w.reps = [];
+      w.rep = null;
       w.chatLog = [];
       w.quality = null;
       last = null;
@@ -492,7 +493,10 @@ form.send[hidden] { display: none; }
           if (w.state === 'connecting') setStatus('Connecting your call\u2026');
           break;
         case 'connected':
+          /* again after a switch: say who is on the call now */
+          if (w.state === 'connected' && m.rep && w.rep !== m.rep) notice(`You are now talking to representative ${m.rep}.`);
           addRep(m.rep);
+          if (m.rep) w.rep = m.rep;
           connected();
           break;
         case 'chat':
@@ -524,6 +528,7 @@ form.send[hidden] { display: none; }
       w.state = 'connected';
       setStatus(w.media === 'chat' ? 'Connected. Type your question below.'
         : w.media === 'video' ? 'Connected: you are on a video call.' : 'Connected: you are on an audio call.');
+      if (w.rep) setStatus(`${ui.status.textContent} Representative: ${w.rep}.`);
       if (w.pc) {
         clearInterval(qualityTimer);
         qualityTimer = setInterval(measure, 2000);
