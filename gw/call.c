@@ -16,6 +16,17 @@
 #define SG_INVITE_TTL_MS (10 * 60 * 1000) /**< an invite code's lifetime   */
 #define SG_INVITE_HEX 32                 /**< 128 random bits, hex        */
 
+struct sg_call;
+
+/* A party of the call's audio conference (media/amix): the rep, or a
+ * shopper whose numbering toward its browser continues (out). */
+struct mixparty {
+	struct sg_call *call;          /**< the shopper's call, or the host */
+	unsigned id;                   /**< in the mixer                   */
+	bool on;
+	struct sg_relay_stream out;    /**< shopper: numbering continued   */
+};
+
 /* An invite code of a call: single use, short-lived. */
 struct invite {
 	char code[SG_INVITE_HEX + 1];        /**< "" when free              */
@@ -71,6 +82,12 @@ struct sg_call {
 	struct sg_call *friends[SG_CALL_MAX_FRIENDS]; /**< host (weak)     */
 	struct invite invv[SG_CALL_MAX_FRIENDS];
 	struct mbuf *fanbuf;           /**< host: one copy at a time       */
+	struct sg_amix *mix;           /**< host: audio mix-minus, from the
+					    first friend on                */
+	unsigned mix_mline;            /**< host: the audio m-line mixed   */
+	uint32_t mix_ssrc;             /**< host: the mix toward the rep   */
+	struct mixparty mp_rep;        /**< host: the rep's party          */
+	struct mixparty mp;            /**< this shopper's party           */
 };
 
 static void end_later(struct sg_call *call, const char *reason, int code);
@@ -81,6 +98,9 @@ static void friends_detach(struct sg_call *call)
 	size_t i;
 
 	if (call->host) {
+		if (call->mp.on && call->host->mix)
+			(void)sg_amix_remove(call->host->mix, call->mp.id);
+		call->mp.on = false;
 		call->host->friends[call->slot - 1] = NULL;
 		call->host = NULL;
 	}
@@ -107,6 +127,7 @@ static void destructor(void *arg)
 	tmr_cancel(&call->tmr_leg);
 	tmr_cancel(&call->tmr_sw);
 	friends_detach(call);
+	call->mix = mem_deref(call->mix);
 	call->fanbuf = mem_deref(call->fanbuf);
 	if (have_st)
 		sg_webrtc_transport_stats(call->tp, &st);
@@ -253,8 +274,18 @@ static void tp_rtp(unsigned mline, const struct sg_rtp_hdr *h,
 
 	if (call->echo)
 		sg_echo_rtp(call->echo, mline, h, mb);
-	else if (call->host)
-		return;        /* a friend's media: the mixer (not yet) */
+	else if (call->host) {
+		/* a friend: its audio into the conference; its video stays
+		 * here (the rep sees the first shopper) */
+		if (call->mp.on && call->host->mix &&
+		    mline == call->host->mix_mline)
+			(void)sg_amix_input(call->host->mix, call->mp.id, h,
+					    mbuf_buf(mb), mbuf_get_left(mb),
+					    sg_now_us());
+	}
+	else if (call->mix && mline == call->mix_mline)
+		(void)sg_amix_input(call->mix, call->mp.id, h, mbuf_buf(mb),
+				    mbuf_get_left(mb), sg_now_us());
 	else if (call->sip)
 		sg_sipcall_browser_rtp(call->sip, mline, h, mb);
 }
@@ -438,17 +469,27 @@ void sg_call_chat_in(struct sg_call *call, const char *from, const char *text)
 	chat_shoppers(call, NULL, from, text);
 }
 
-void sg_call_fanout(struct sg_call *call, const struct sg_sipcall *leg,
+bool sg_call_fanout(struct sg_call *call, const struct sg_sipcall *leg,
 		    unsigned mline, const struct mbuf *mb)
 {
 	const size_t n = mbuf_get_left(mb);
 	size_t i;
 
+	if (!call || leg != call->sip || mline >= SG_SDP_MAX_MEDIA)
+		return false;
+	if (call->mix && mline == call->mix_mline) {
+		/* the rep's audio is a party of the conference */
+		struct sg_rtp_hdr h;
+
+		if (!sg_rtp_hdr_parse(&h, mbuf_buf(mb), n))
+			(void)sg_amix_input(call->mix, call->mp_rep.id, &h,
+					    mbuf_buf(mb), n, sg_now_us());
+		return true;
+	}
 	/* encoded once, protected per browser: the transport applies SRTP
 	 * in place, so each friend gets a copy in the call's buffer */
-	if (!call || leg != call->sip || !call->fanbuf ||
-	    mline >= SG_SDP_MAX_MEDIA || n + 64 > call->fanbuf->size)
-		return;
+	if (!call->fanbuf || n + 64 > call->fanbuf->size)
+		return false;
 	for (i = 0; i < SG_CALL_MAX_FRIENDS; i++) {
 		struct sg_call *f = call->friends[i];
 
@@ -461,6 +502,122 @@ void sg_call_fanout(struct sg_call *call, const struct sg_sipcall *leg,
 		if (sg_webrtc_transport_send_rtp(f->tp, mline, call->fanbuf))
 			++f->fan_drop;
 	}
+	return false;
+}
+
+/* The mix for a shopper: numbered on from what its browser had. */
+static void mix_to_shopper(struct mbuf *mb, void *arg)
+{
+	struct mixparty *p = arg;
+	struct sg_call *c = p->call;
+	struct sg_call *host = c->slot ? c->host : c;
+	struct sg_rtp_hdr h;
+
+	if (!host || !c->tp ||
+	    sg_rtp_hdr_parse(&h, mbuf_buf(mb), mbuf_get_left(mb)) ||
+	    sg_relay_stream_rewrite(&p->out, mbuf_buf(mb), mbuf_get_left(mb),
+				    &h))
+		return;
+	(void)sg_webrtc_transport_send_rtp(c->tp, host->mix_mline, mb);
+}
+
+/* The mix for the rep: as if the first shopper's browser sent it (the
+ * leg relays or transcodes it; one SSRC of ours, the relay rebases). */
+static void mix_to_rep(struct mbuf *mb, void *arg)
+{
+	struct mixparty *p = arg;
+	struct sg_call *host = p->call;
+	struct sg_rtp_hdr h;
+
+	if (!host->sip)
+		return;
+	sg_rtp_set_ssrc(mbuf_buf(mb), host->mix_ssrc);
+	if (sg_rtp_hdr_parse(&h, mbuf_buf(mb), mbuf_get_left(mb)))
+		return;
+	sg_sipcall_browser_rtp(host->sip, host->mix_mline, &h, mb);
+}
+
+/* A party in the host's mixer, in the codec the first shopper's browser
+ * chose (every browser of the call is pinned to it; the rep's leg
+ * relays or transcodes to it). */
+static int mix_party(struct sg_call *host, struct mixparty *p,
+		     struct sg_call *owner, bool rep)
+{
+	const struct sg_sdp_fmt *f = &host->choicev[host->mix_mline].codec;
+	const int id = sg_acodec_by_name(f->name);
+	struct sg_amix_party_conf pc;
+	struct sg_relay_map m = {0};
+	int err;
+
+	if (id < 0)
+		return ENOTSUP;
+	memset(&pc, 0, sizeof(pc));
+	pc.in.codec = pc.out.codec = (enum sg_acodec_id)id;
+	pc.in.pt = pc.out.pt = f->pt;
+	pc.in.channels = id == SG_ACODEC_OPUS && f->channels > 1 ? 2 : 1;
+	pc.out.channels = 1;
+	pc.opus_fec = id == SG_ACODEC_OPUS;
+	pc.keep_sending = rep;       /* a phone may end a call gone quiet */
+	p->call = owner;
+	if (!rep) {
+		const struct sg_relay_stream *prev =
+			sg_sipcall_to_browser(host->sip, host->mix_mline);
+
+		m.ptv[0] = (struct sg_relay_pt){f->pt, f->pt, f->clock_rate,
+			f->clock_rate, false};
+		m.ptc = 1;
+		m.in_clock = m.out_clock = f->clock_rate;
+		err = sg_relay_stream_init(&p->out, &m);
+		if (err)
+			return err;
+		if (prev)
+			sg_relay_stream_follow(&p->out, prev);
+	}
+	err = sg_amix_add(host->mix, &p->id, &pc,
+			  rep ? mix_to_rep : mix_to_shopper, p);
+	if (!err)
+		p->on = true;
+	return err;
+}
+
+/* The first friend joined: the call's audio goes from relay to a
+ * mix-minus conference (the rep hears every shopper, each shopper the
+ * rep and the others). On failure the relay stays (counted in the log). */
+static int mix_start(struct sg_call *host)
+{
+	size_t i;
+	int err;
+
+	if (host->mix)
+		return 0;
+	if (!host->sip || !host->choicev)
+		return ENOENT;
+	for (i = 0; i < host->choicec; i++)
+		if (host->choicev[i].accepted &&
+		    host->choicev[i].codec.clock_rate != 90000 &&
+		    sg_acodec_by_name(host->choicev[i].codec.name) >= 0)
+			break;
+	if (i == host->choicec)
+		return ENOENT;
+	host->mix_mline = (unsigned)i;
+	host->mix_ssrc = rand_u32() | 1;
+	err = sg_amix_alloc(&host->mix, NULL, host->id);
+	if (!err)
+		err = mix_party(host, &host->mp_rep, host, true);
+	if (!err)
+		err = mix_party(host, &host->mp, host, false);
+	if (!err)
+		err = sg_amix_start(host->mix);
+	if (err) {
+		SG_WARN(SG_SUB_API, host->id, "audio conference failed, "
+			"relay kept: %m", err);
+		host->mix = mem_deref(host->mix);
+		host->mp_rep.on = host->mp.on = false;
+		return err;
+	}
+	SG_INFO(SG_SUB_API, host->id, "audio: relay -> conference (%s, "
+		"m-line %u)", host->choicev[i].codec.name, host->mix_mline);
+	return 0;
 }
 
 /* The SIP target: keep the offer until the phone's SDP comes back. */
@@ -1091,6 +1248,10 @@ static int join(struct sg_call *call, const char *code, const char *media,
 	host->friends[slot] = call;
 	call->host = host;
 	call->slot = (unsigned)slot + 1;
+	if (call->tp && !mix_start(host) && call->fan[host->mix_mline] &&
+	    mix_party(host, &call->mp, call, false))
+		SG_WARN(SG_SUB_API, call->id, "friend %u not in the audio "
+			"conference", call->slot);
 	sg_app_count_invite(call->app, SG_INVITE_JOINED);
 	SG_INFO(SG_SUB_API, call->id, "friend %u joined call %s (%s)",
 		call->slot, host->id, media);
@@ -1440,6 +1601,16 @@ int sg_call_json(struct re_printf *pf, const struct sg_call *call)
 			  (unsigned long long)st.rtx_limited);
 	if (call->sip)
 		err |= re_hprintf(pf, ",%H", sg_sipcall_json, call->sip);
+	if (call->mix) {
+		struct sg_amix_stats ms;
+
+		sg_amix_stats(call->mix, &ms);
+		err |= re_hprintf(pf, ",\"mix\":{\"ticks\":%llu,"
+				  "\"mixes\":%llu,\"encodes\":%llu}",
+				  (unsigned long long)ms.ticks,
+				  (unsigned long long)ms.mixes,
+				  (unsigned long long)ms.encodes);
+	}
 	if (call->slot)
 		err |= re_hprintf(pf, ",\"host\":\"%s\",\"friend\":%u,"
 				  "\"fan_drop\":%llu", call->host ?

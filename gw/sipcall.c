@@ -73,7 +73,8 @@ static void leg_rtp(const struct sg_rtp_hdr *h, struct mbuf *mb, void *arg)
 	if (sg_relay_stream_rewrite(&st->to_browser, mbuf_buf(mb),
 				    mbuf_get_left(mb), h))
 		return;        /* counted in the relay stats */
-	sg_call_fanout(st->sc->call, st->sc, st->mline, mb);
+	if (sg_call_fanout(st->sc->call, st->sc, st->mline, mb))
+		return;        /* the call's audio conference took it */
 	(void)sg_webrtc_transport_send_rtp(st->sc->tp, st->mline, mb);
 }
 
@@ -121,7 +122,8 @@ static void xc_to_browser(struct mbuf *mb, void *arg)
 	    sg_relay_stream_rewrite(&st->to_browser, mbuf_buf(mb),
 				    mbuf_get_left(mb), &h))
 		return;        /* counted in the relay stats */
-	sg_call_fanout(st->sc->call, st->sc, st->mline, mb);
+	if (sg_call_fanout(st->sc->call, st->sc, st->mline, mb))
+		return;        /* the call's audio conference took it */
 	(void)sg_webrtc_transport_send_rtp(st->sc->tp, st->mline, mb);
 }
 
@@ -684,6 +686,14 @@ void sg_sipcall_follow(struct sg_sipcall *s, const struct sg_sipcall *prev)
 		sg_relay_stream_follow(&st->to_browser,
 				       &prev->sv[p].to_browser);
 	}
+}
+
+const struct sg_relay_stream *sg_sipcall_to_browser(const struct sg_sipcall *s,
+						   unsigned mline)
+{
+	if (!s || mline >= SG_SDP_MAX_MEDIA || s->by_mline[mline] < 0)
+		return NULL;
+	return &s->sv[s->by_mline[mline]].to_browser;
 }
 
 void sg_sipcall_hangup(struct sg_sipcall *s)

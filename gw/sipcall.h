@@ -78,6 +78,9 @@ bool sg_sipcall_media_started(const struct sg_sipcall *s);
 /** s replaces prev toward the browser: what s relays continues prev's
  *  RTP sequence numbers and timestamps (relayed streams). */
 void sg_sipcall_follow(struct sg_sipcall *s, const struct sg_sipcall *prev);
+/** The relay toward the browser on mline (its numbering), or NULL. */
+const struct sg_relay_stream *sg_sipcall_to_browser(const struct sg_sipcall *s,
+						   unsigned mline);
 /** CANCEL/BYE toward the phone (the call ends at once on our side). */
 void sg_sipcall_hangup(struct sg_sipcall *s);
 bool sg_sipcall_answered(const struct sg_sipcall *s);
@@ -96,8 +99,9 @@ int sg_call_answer_browser(struct sg_call *call, const int16_t *pin_pt,
 void sg_call_notify(struct sg_call *call, const struct sg_sipcall *leg,
 		    const char *type);
 /** What leg sends the browser on mline, before it goes out (SRTP is
- *  applied in place): a copy to each friend who joined the call. */
-void sg_call_fanout(struct sg_call *call, const struct sg_sipcall *leg,
+ *  applied in place): a copy to each friend who joined the call; true
+ *  when the call took it (its audio conference) and it is not sent. */
+bool sg_call_fanout(struct sg_call *call, const struct sg_sipcall *leg,
 		    unsigned mline, const struct mbuf *mb);
 /** A chat line from the far end. */
 void sg_call_chat_in(struct sg_call *call, const char *from, const char *text);

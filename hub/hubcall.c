@@ -2,6 +2,7 @@
 #include <string.h>
 #include <re.h>
 #include "hub/daemon.h"
+#include "hub/tones.h"
 
 #define SWITCH_CTYPE_SUB "vnd.storegw.switch+json"
 #define MAX_STREAMS 2
@@ -13,6 +14,7 @@ struct stream {
 	struct sg_hub_output *out;
 	struct sg_hub_output_conf oc;
 	char codec[16];
+	struct sg_hub_tones *heard;    /* audio: what the rep hears        */
 };
 
 struct sg_hubd_call {
@@ -46,6 +48,8 @@ static void destructor(void *data)
 		c->strm[i].out = mem_deref(c->strm[i].out);
 	for (i = 0; i < c->strmc; i++)
 		c->strm[i].leg = mem_deref(c->strm[i].leg);
+	for (i = 0; i < c->strmc; i++)
+		c->strm[i].heard = mem_deref(c->strm[i].heard);
 	/* hub shutting down while it rings: 503 rather than libre's 486 */
 	if (c->sess && !c->cur && !c->closed)
 		(void)sipsess_reject(c->sess, 503, "Service Unavailable",
@@ -66,9 +70,10 @@ static void out_send_h(struct mbuf *mb, void *arg)
 
 static void rtp_h(const struct sg_rtp_hdr *h, struct mbuf *mb, void *arg)
 {
-	(void)h;
-	(void)mb;
-	(void)arg;             /* counted by the leg (rx_pkts)            */
+	struct stream *s = arg;
+
+	/* counted by the leg (rx_pkts); audio decoded for /status */
+	sg_hub_tones_input(s->heard, h, mb);
 }
 
 static void rtcp_h(const struct sg_rtcp_info *ri, void *arg)
@@ -267,6 +272,11 @@ static int make_stream(struct sg_hubd_call *c, const struct sg_sdp_media *m,
 	}
 	else {
 		lc.clock_rate = sg_acodec_rtp_rate(oc->acodec);
+		err = sg_hub_tones_alloc(&s->heard, oc->acodec, oc->pt,
+					 m->fmtc ? m->fmtv[0].channels : 1,
+					 c->id);
+		if (err)
+			return err;
 	}
 	err = sg_rtpleg_alloc(&s->leg, &lc, c->id, rtp_h, rtcp_h, s);
 	if (err)
@@ -581,12 +591,15 @@ static int print_stream(struct re_printf *pf, const struct stream *s)
 	if (s->out)
 		sg_hub_output_stats(s->out, &os);
 	sg_rtpleg_stats(s->leg, &ls);
-	return re_hprintf(pf, "{\"codec\":\"%s\",\"pt\":%u,\"pkts\":%llu,"
+	if (s->heard && re_hprintf(pf, "{\"heard\":%H,", sg_hub_tones_print,
+				   s->heard))
+		return ENOMEM;
+	return re_hprintf(pf, "%s\"codec\":\"%s\",\"pt\":%u,\"pkts\":%llu,"
 			  "\"keyframes\":%llu,\"switches\":%llu,"
 			  "\"keyreqs\":%llu,\"group_outputs\":%u,"
 			  "\"tx_pkts\":%llu,\"rx_pkts\":%llu,"
 			  "\"ssrc\":%u,\"port\":%u}",
-			  s->codec, s->oc.pt, (unsigned long long)os.pkts,
+			  s->heard ? "" : "{", s->codec, s->oc.pt, (unsigned long long)os.pkts,
 			  (unsigned long long)os.keyframes,
 			  (unsigned long long)os.switches,
 			  (unsigned long long)os.keyreqs, os.group_outputs,

@@ -1,9 +1,12 @@
 // Shopping with friends (issue 6): a shopper in a call with a rep sends
 // `invite` and gets a link with a single-use code; a friend's browser
 // joins with `call {to:"join:<code>"}`. The rep is a synthetic rep of the
-// webcam hub (storegw-hub); every shopper decodes its video, chat is
-// shared, bad codes are refused and counted, the friend leaving keeps the
-// call up.
+// webcam hub (storegw-hub); every shopper decodes its video; A's browser
+// plays 440 Hz and B's 880 Hz (WebAudio oscillators): the rep hears both
+// in its one audio stream (the hub's /status `heard`) and not its own
+// 660 Hz, each shopper hears the rep and the other, not itself (an
+// analyser on the received track); chat is shared, bad codes are refused
+// and counted, the friend leaving keeps the call up.
 'use strict';
 const lib = require('./lib');
 const { stopGateway, newPage, assert, waitFor, freePort, sleep } = lib;
@@ -52,8 +55,51 @@ async function shopper(gw, id, to, t) {
   pg.stats = () => pg.page.evaluate((cid) => sg.stats(cid), id);
   pg.frames = async () => (await pg.stats()).video.framesDecoded;
   pg.hangup = () => pg.page.evaluate((cid) => sg.hangup(window.c, cid), id);
+  // the microphone replaced by a pure tone (WebAudio oscillator)
+  pg.tone = (hz) => pg.page.evaluate(async ([cid, f]) => {
+    const ac = new AudioContext();
+    await ac.resume();
+    const o = ac.createOscillator(); const g = ac.createGain(); const d = ac.createMediaStreamDestination();
+    o.frequency.value = f; g.gain.value = 0.25;
+    o.connect(g); g.connect(d); o.start();
+    window.toneCtx = ac;
+    const snd = sg.calls[cid].pc.getSenders().find((x) => x.track && x.track.kind === 'audio');
+    await snd.replaceTrack(d.stream.getAudioTracks()[0]);
+  }, [id, hz]);
+  // what the page's browser plays: analyser levels (dB) at freqs +-5 Hz
+  pg.hears = (freqs) => pg.page.evaluate(async ([cid, fs]) => {
+    if (!window.rxAn) {
+      const ac = new AudioContext();
+      await ac.resume();
+      const tr = sg.calls[cid].pc.getReceivers().find((r) => r.track.kind === 'audio').track;
+      const an = ac.createAnalyser();
+      an.fftSize = 32768; an.smoothingTimeConstant = 0;
+      ac.createMediaStreamSource(new MediaStream([tr])).connect(an);
+      window.rxAn = { ac, an };
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+    const { ac, an } = window.rxAn;
+    const d = new Float32Array(an.frequencyBinCount);
+    an.getFloatFrequencyData(d);
+    const bin = ac.sampleRate / an.fftSize;
+    const r = {};
+    for (const f of fs) {
+      let m = -200;
+      for (let k = Math.floor((f - 5) / bin); k <= Math.ceil((f + 5) / bin); k++) m = Math.max(m, d[k]);
+      r[f] = Math.round(m);
+    }
+    return r;
+  }, [id, freqs]);
   return pg;
 }
+
+// What the hub's rep hears now (the last second): {secs, level_db, tones}
+async function heard(h) {
+  const st = await h.status();
+  return st.calls[0].audio.heard;
+}
+
+const hasTone = (hd, hz, floor) => hd.tones.some((t) => Math.abs(t.hz - hz) <= 10 && t.db > floor);
 
 // frames decoded by pg rise by at least n within ms
 async function framesRise(pg, n, ms, what) {
@@ -115,6 +161,40 @@ async function friends() {
       `B joined A's call as friend 1 (${JSON.stringify(c)})`);
     const st = await h.status();
     assert(st.calls.length === 1, `the hub has one call for both shoppers (${JSON.stringify(st.calls)})`);
+
+    // audio: A plays 440 Hz, B 880 Hz; the rep (hub) must hear both in its
+    // one audio stream, and not its own 660 Hz
+    await a.tone(440);
+    await b.tone(880);
+    let hd;
+    try {
+      await waitFor(async () => {
+        hd = await heard(h);
+        return hasTone(hd, 440, -40) && hasTone(hd, 880, -40);
+      }, 10000, 'the rep hears both shoppers');
+    } finally {
+      console.log(`    the rep hears (last second): ${JSON.stringify(hd)}`);
+    }
+    assert(!hasTone(hd, 660, -40), `the rep does not hear itself (${JSON.stringify(hd)})`);
+    // each shopper hears the rep (660) and the other shopper, not itself
+    let ha; let hb;
+    try {
+      await waitFor(async () => {
+        ha = await a.hears([440, 660, 880]);
+        hb = await b.hears([440, 660, 880]);
+        return ha[880] - ha[440] > 20 && ha[660] - ha[440] > 20 &&
+          hb[440] - hb[880] > 20 && hb[660] - hb[880] > 20;
+      }, 10000, 'mix-minus at the shoppers');
+    } finally {
+      console.log(`    A plays (dB at 440/660/880 Hz): ${JSON.stringify(ha)}; B: ${JSON.stringify(hb)}`);
+    }
+    const au = await a.stats(); const bu = await b.stats();
+    console.log(`    audio packets received: A ${au.audio.packetsReceived}, B ${bu.audio.packetsReceived}`);
+    assert(bu.audio.packetsReceived > 50, 'B receives audio');
+    c = await calls(gw);
+    const hm = c.find((x) => x.id === host.id).mix;
+    console.log(`    gateway mixer: ${JSON.stringify(hm)}`);
+    assert(hm && hm.mixes > 0, `the gateway mixed two talkers (${JSON.stringify(hm)})`);
 
     // the code is single use; garbage and unknown codes are refused alike
     for (const [code, n] of [[inv.code, 'r1'], ['zz', 'r2'], ['0'.repeat(32), 'r3']]) {
