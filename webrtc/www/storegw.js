@@ -100,9 +100,9 @@ header button:hover { background: rgba(255,255,255,.15); }
 .modes svg { width: 26px; height: 26px; }
 .stage { position: relative; background: #111722; border-radius: 12px; overflow: hidden; aspect-ratio: 4 / 3; }
 .stage[hidden] { display: none; }
-.stage video.remote { width: 100%; height: 100%; object-fit: cover; display: block; }
+.stage video.remote { width: 100%; height: 100%; object-fit: contain; display: block; }
 .stage video.self { position: absolute; right: 8px; bottom: 8px; width: 28%; aspect-ratio: 4 / 3; object-fit: cover; border-radius: 8px; border: 2px solid #fff; background: #333; }
-.stage .quality { position: absolute; left: 8px; top: 8px; }
+.stage .quality { position: absolute; left: 8px; bottom: 8px; }
 .quality { display: inline-flex; align-items: center; gap: 6px; font-size: 13px; padding: 3px 8px; border-radius: 999px; background: rgba(255,255,255,.92); color: #1d2330; }
 .quality[hidden] { display: none; }
 .quality i { width: 10px; height: 10px; border-radius: 50%; background: #9aa3b2; display: inline-block; }
