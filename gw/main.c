@@ -1,5 +1,4 @@
 /* storegw: the gateway daemon's main(). */
-#include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
@@ -14,7 +13,6 @@
 #define TRIM_MS      10000            /* heap check interval          */
 #define TRIM_FREE    (1024 * 1024)    /* free heap worth giving back  */
 
-static int sigpipe_fd[2] = {-1, -1};
 static struct tmr tmr_trim;
 
 /* glibc gives freed memory back to the kernel only from the top of an
@@ -43,54 +41,24 @@ static void trim_heap(void *arg)
 	tmr_start(&tmr_trim, TRIM_MS, trim_heap, arg);
 }
 
-/* async-signal-safe: only write the signal number to the loop's pipe */
-static void on_signal(int sig)
-{
-	unsigned char c = (unsigned char)sig;
-	ssize_t n = write(sigpipe_fd[1], &c, 1);
-
-	(void)n;
-}
-
-static void sig_read(int flags, void *arg)
+static void on_signal(int sig, void *arg)
 {
 	struct sg_app *app = arg;
-	unsigned char c;
 
-	(void)flags;
-	while (read(sigpipe_fd[0], &c, 1) == 1) {
-		switch (c) {
+	switch (sig) {
 
-		case SIGHUP:
-			SG_INFO(SG_SUB_MAIN, NULL, "SIGHUP: reloading");
-			(void)sg_app_reload(app);
-			break;
+	case SIGHUP:
+		SG_INFO(SG_SUB_MAIN, NULL, "SIGHUP: reloading");
+		(void)sg_app_reload(app);
+		break;
 
-		case SIGTERM:
-		case SIGINT:
-			SG_INFO(SG_SUB_MAIN, NULL, "%s: shutting down",
-				c == SIGTERM ? "SIGTERM" : "SIGINT");
-			sg_app_shutdown(app);
-			break;
-		}
+	case SIGTERM:
+	case SIGINT:
+		SG_INFO(SG_SUB_MAIN, NULL, "%s: shutting down",
+			sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		sg_app_shutdown(app);
+		break;
 	}
-}
-
-static int signals_init(void)
-{
-	struct sigaction sa;
-
-	if (pipe2(sigpipe_fd, O_NONBLOCK | O_CLOEXEC))
-		return errno;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
 }
 
 static void usage(FILE *f)
@@ -171,15 +139,12 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 
-	err = signals_init();
-	if (err)
-		goto out;
-
 	err = sg_app_alloc(&app, &conf, path);
 	if (err)
 		goto out;
 
-	err = fd_listen(sigpipe_fd[0], FD_READ, sig_read, app);
+	err = sg_signals_listen((const int[]){SIGHUP, SIGTERM, SIGINT, 0},
+				on_signal, app);
 	if (err)
 		goto out;
 
@@ -194,7 +159,7 @@ int main(int argc, char *argv[])
 
  out:
 	tmr_cancel(&tmr_trim);
-	fd_close(sigpipe_fd[0]);
+	sg_signals_close();
 	app = mem_deref(app);
 	libre_close();
 	if (err)

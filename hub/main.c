@@ -1,53 +1,19 @@
 /* hub/main.c: storegw-hub's main(): options, config, signals, the loop. */
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <re.h>
 #include "hub/daemon.h"
 
-static int sigpipe_fd[2] = {-1, -1};
-
-/* async-signal-safe: only write the signal number to the loop's pipe */
-static void on_signal(int sig)
+static void on_signal(int sig, void *arg)
 {
-	unsigned char c = (unsigned char)sig;
-	ssize_t n = write(sigpipe_fd[1], &c, 1);
-
-	(void)n;
-}
-
-static void sig_read(int flags, void *arg)
-{
-	unsigned char c;
-
-	(void)flags;
-	while (read(sigpipe_fd[0], &c, 1) == 1) {
-		if (c != SIGTERM && c != SIGINT)
-			continue;
-		SG_INFO(SG_SUB_MAIN, NULL, "%s: un-registering and ending "
-			"calls", c == SIGTERM ? "SIGTERM" : "SIGINT");
-		sg_hubd_shutdown(arg);
-	}
-}
-
-static int signals_init(void)
-{
-	struct sigaction sa;
-
-	if (pipe2(sigpipe_fd, O_NONBLOCK | O_CLOEXEC))
-		return errno;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
+	if (sig != SIGTERM && sig != SIGINT)
+		return;
+	SG_INFO(SG_SUB_MAIN, NULL, "%s: un-registering and ending calls",
+		sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	sg_hubd_shutdown(arg);
 }
 
 static void usage(FILE *f)
@@ -129,11 +95,10 @@ int main(int argc, char *argv[])
 		free(conf);
 		return 1;
 	}
-	err = signals_init();
+	err = sg_hubd_alloc(&hd, conf);
 	if (!err)
-		err = sg_hubd_alloc(&hd, conf);
-	if (!err)
-		err = fd_listen(sigpipe_fd[0], FD_READ, sig_read, hd);
+		err = sg_signals_listen((const int[]){SIGTERM, SIGINT, 0},
+					on_signal, hd);
 	if (err)
 		goto out;
 
@@ -146,7 +111,7 @@ int main(int argc, char *argv[])
 	err = re_main(NULL);
 
  out:
-	fd_close(sigpipe_fd[0]);
+	sg_signals_close();
 	hd = mem_deref(hd);
 	libre_close();
 	free(conf);

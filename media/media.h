@@ -544,6 +544,13 @@ int sg_sdp_fmtp_param(const struct sg_sdp_fmt *f, const char *key,
 uint64_t sg_now_us(void);
 uint64_t sg_wallclock_us(void);
 
+/** A signal, on the loop (media/signals.c). */
+typedef void (sg_signal_h)(int sig, void *arg);
+/** Hand the signals of sigv (0-terminated) to h on the calling thread's
+ *  libre loop through a self-pipe (once per process); SIGPIPE ignored. */
+int sg_signals_listen(const int *sigv, sg_signal_h *h, void *arg);
+void sg_signals_close(void);
+
 /* ------------------------------------------------------------------ */
 /* Plain RTP leg toward a SIP peer (media/rtpleg.c)                    */
 /* TS 26.114: RTP/AVP(F), one UDP port per m-line, RTCP on port + 1    */
