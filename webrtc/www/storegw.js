@@ -110,6 +110,7 @@ header button:hover { background: rgba(255,255,255,.15); }
 .controls { display: flex; flex-wrap: wrap; gap: 6px; }
 .controls[hidden] { display: none; }
 .controls button { flex: 1 1 0; min-width: 64px; display: flex; flex-direction: column; align-items: center; gap: 2px; font-size: 12px; padding: 6px 4px; }
+.controls button[hidden] { display: none; }
 .controls svg { width: 22px; height: 22px; }
 .controls button[aria-pressed=true] { background: #e8eefc; border-color: #0b5cd5; }
 .controls .hangup { background: #d93025; border-color: #d93025; color: #fff; }
