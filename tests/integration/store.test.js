@@ -575,6 +575,47 @@ async function demoReps(label, viewport) {
   }
 }
 
+// Without reps: the gateway's built-in defaults (no demo tokens) put the
+// pages on the echo self-test and say so; reps configured but no hub
+// registered: queued, then "No sales representative is free".
+async function demoNoRep() {
+  const gws = [];
+  const { ctx, page, errors } = await newCtx(VIEWPORTS.phone);
+  try {
+    gws.push(await lib.startGateway('storedemo-defaults', {}));
+    await page.goto(`${gws[0].url}/store/product.html?sku=LAMP-01`);
+    await page.waitForSelector('body[data-target]');
+    assert(await page.getAttribute('body', 'data-target') === 'echo', 'built-in defaults: echo');
+    assert(/echo self-test/.test(await page.textContent('[data-testid=selftest]')) &&
+      await page.isVisible('[data-testid=selftest]'), 'the page says it is the echo self-test');
+    await shot(page, 'demo-norep-01-defaults');
+
+    const sport = await lib.freePort();
+    gws.push(await lib.startGateway('storedemo-nohub', {
+      showroom: { listen: `127.0.0.1:${sport}`, queue_max_wait_s: 2 },
+      demo: { enabled: true, store: 'store1', dest: ['rep'] },
+      stores: [{ id: 'store1', secret: 'demo-store1-secret-0123456789abcdef-test' }],
+      reps: [{ store: 'store1', id: 'alice', name: 'Alice', password: 'alicepw', contacts: ['hub'] }],
+    }));
+    await page.goto(`${gws[1].url}/store/product.html?sku=LAMP-01`);
+    await page.waitForSelector('body[data-target]');
+    assert(await page.getAttribute('body', 'data-target') === 'rep:any' &&
+      !(await page.isVisible('[data-testid=selftest]')), 'reps configured: rep:any');
+    await page.click('[data-testid=contact]');
+    await page.click('[data-testid=mode-audio]');
+    await waitFor(async () => /queue/.test(await status(page)), 5000, 'queued message');
+    await shot(page, 'demo-norep-02-queued');
+    await waitFor(async () => /No sales representative is free right now/.test(await status(page)), 6000,
+      'the no-rep message');
+    assert(await widget(page, "w.state === 'ended'"), 'ended');
+    await shot(page, 'demo-norep-03-no-rep');
+    assert(!errors.length, `no page errors: ${errors}`);
+  } finally {
+    await ctx.close();
+    for (const g of gws) await lib.stopGateway(g);
+  }
+}
+
 module.exports = [
   { name: 'token_endpoint', fn: tokenEndpoint },
   { name: 'shopper_phone', fn: () => shopper('phone', VIEWPORTS.phone), timeout: 120000 },
@@ -582,6 +623,7 @@ module.exports = [
   { name: 'keyboard', fn: keyboard, timeout: 90000 },
   { name: 'accessible_names', fn: accessibleNames, timeout: 90000 },
   { name: 'failures', fn: failures, timeout: 90000 },
+  { name: 'demo_no_rep', fn: demoNoRep, timeout: 60000 },
   { name: 'demo_reps_phone', fn: () => demoReps('phone', VIEWPORTS.phone), timeout: 120000 },
   { name: 'demo_reps_desktop', fn: () => demoReps('desktop', VIEWPORTS.desktop), timeout: 120000 },
 ];
