@@ -15,7 +15,7 @@ const { token, storegwHub, stop } = require('./peers');
 const SECRET = 'store1-signing-secret-0123456789abcdef012345';
 const tok = () => token({ iss: 'store1', dest: ['rep'] }, SECRET);
 
-async function gateway(name) {
+async function gateway(name, extra = {}) {
   const sport = await freePort();
   const pmin = 37000 + (process.pid % 100) * 40;
   const gw = await lib.startGateway(name, {
@@ -23,6 +23,7 @@ async function gateway(name) {
     showroom: { listen: `127.0.0.1:${sport}`, min_expires: 10, ring_timeout_s: 15 },
     stores: [{ id: 'store1', secret: SECRET }],
     reps: [{ id: 'bob', store: 'store1', name: 'BOB', password: 'bobpw', contacts: ['hub'] }],
+    ...extra,
   });
   gw.sport = sport;
   return gw;
@@ -236,6 +237,60 @@ async function friends() {
   }
 }
 
+// The widget: A on the demo product page calls a rep (video), presses
+// "Invite a friend", reads the link; B opens the link and joins at once.
+const widget = (page, expr) => page.evaluate(`(async () => { const w = storegw.widgets[0]; return ${expr}; })()`);
+
+async function widgetInvite() {
+  let gw; let h; let a; let b;
+  try {
+    gw = await gateway('friends-widget', { demo: { enabled: true, store: 'store1', dest: ['rep'] } });
+    h = await storegwHub('friends-widget-hub', `sip:127.0.0.1:${gw.sport}`,
+      [{ id: 'bob', colour: '#43a047', freq: 660 }]);
+    await waitFor(async () => {
+      const r = JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/reps`)).text).reps;
+      return r.length === 1 && r[0].registered;
+    }, 10000, 'bob registered from the hub');
+    a = await newPage(gw);
+    await a.page.goto(`${gw.url}/store/product.html?sku=CHAIR-02`);
+    await waitFor(async () => (await a.page.evaluate(() => document.body.dataset.target)) === 'rep:any',
+      5000, 'the product page calls rep:any');
+    await a.page.click('[data-testid=contact]');
+    await a.page.click('[data-testid=mode-video]');
+    await waitFor(async () => (await widget(a.page, 'w.state')) === 'connected', 15000, 'A connected');
+    assert(await a.page.isHidden('[data-testid=invite-link]'), 'no link before asking');
+    await a.page.click('[data-testid=invite]');
+    await a.page.locator('[data-testid=invite-link]').waitFor({ state: 'visible', timeout: 5000 });
+    const link = await a.page.inputValue('[data-testid=invite-link]');
+    assert(/\/store\/product\.html\?sku=CHAIR-02&join=[0-9a-f]{32}$/.test(link), `the invite link (${link})`);
+    console.log(`    A's widget shows ${link.replace(/join=.*/, 'join=<code>')}`);
+
+    b = await newPage(gw);
+    await b.page.goto(link);
+    await waitFor(async () => (await widget(b.page, 'w.state')) === 'connected', 15000,
+      'B joined from the link');
+    assert(await b.page.isHidden('[data-testid=invite]'), 'a friend has no invite button');
+    await waitFor(async () => (await widget(b.page, '(await w.stats()).framesDecoded')) > 30, 15000,
+      'B decodes the rep\'s video in the widget');
+    const c = await calls(gw);
+    assert(c.length === 2 && c.some((x) => x.friends === 1), `one call with a friend (${JSON.stringify(c)})`);
+    // the link was used: opening it again is refused with the widget's message
+    const again = await newPage(gw);
+    try {
+      await again.page.goto(link);
+      await waitFor(async () => /does not work any more/.test(await widget(again.page,
+        "w.root.querySelector('.alert').textContent")), 10000, 'a used link is refused');
+    } finally {
+      await again.close().catch(() => {});
+    }
+  } finally {
+    for (const p of [a, b]) if (p) await p.close().catch(() => {});
+    if (gw) await stopGateway(gw);
+    if (h) await stop(h);
+  }
+}
+
 module.exports = [
   { name: 'join', fn: friends, timeout: 120000 },
+  { name: 'widget', fn: widgetInvite, timeout: 120000 },
 ];

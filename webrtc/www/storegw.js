@@ -18,6 +18,9 @@
 
   const script = document.currentScript;
   if (!script) return;
+  /* a page opened from a friend's invite link (?join=<code>) joins that call */
+  let joinCode = (new URLSearchParams(location.search).get('join') || '').toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(joinCode)) joinCode = null;
 
   /* ---- messages shoppers read ------------------------------------------ */
 
@@ -58,6 +61,7 @@
     'unavailable': 'No representative is free right now. Please try again later.',
     'shutting-down': 'The service is restarting. Please try again in a minute.',
     'internal': 'Something went wrong on our side. Please try again.',
+    'bad-invite': 'This invite link does not work any more (it works once, for 10 minutes). Ask your friend for a new one.',
   };
   const LOCAL = {
     'permission': 'Camera or microphone access was denied. Allow it in your browser (the icon in the address bar) and try again, or choose chat.',
@@ -131,6 +135,10 @@ form.send input { flex: 1; min-width: 0; font: inherit; padding: 8px 10px; borde
 .hints { margin: 12px 0 0; padding-left: 18px; color: #4a5263; font-size: 14px; display: flex; flex-direction: column; gap: 4px; }
 form.send[hidden] { display: none; }
 .again[hidden] { display: none; }
+.invite-box { display: flex; flex-direction: column; gap: 6px; font-size: 14px; }
+.invite-box[hidden], .controls button.invite[hidden] { display: none; }
+.invite-box .row { display: flex; gap: 6px; }
+.invite-box input { flex: 1; min-width: 0; font: inherit; padding: 8px 10px; border: 1px solid #c4cad6; border-radius: 10px; min-height: 44px; }
 @media (max-width: 600px) {
   .panel { inset: 0; width: auto; max-height: none; border-radius: 0; }
   .stage { aspect-ratio: auto; flex: 0 0 42vh; }
@@ -146,6 +154,7 @@ form.send[hidden] { display: none; }
     swap: '<path d="M4 8h13l-3-3M20 16H7l3 3" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>',
     keypad: '<g fill="currentColor"><circle cx="6" cy="5" r="1.8"/><circle cx="12" cy="5" r="1.8"/><circle cx="18" cy="5" r="1.8"/><circle cx="6" cy="11" r="1.8"/><circle cx="12" cy="11" r="1.8"/><circle cx="18" cy="11" r="1.8"/><circle cx="6" cy="17" r="1.8"/><circle cx="12" cy="17" r="1.8"/><circle cx="18" cy="17" r="1.8"/><circle cx="12" cy="22" r="1.5"/></g>',
     hangup: '<path d="M2 14c5-5 15-5 20 0l-2 3-4-1v-3a12 12 0 0 0-8 0v3l-4 1z" fill="currentColor"/>',
+    invite: '<path d="M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21v-1a6 6 0 0 1 12 0v1M19 8v6M16 11h6" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>',
   };
   const svg = (name) => `<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">${ICON[name]}</svg>`;
 
@@ -181,8 +190,13 @@ form.send[hidden] { display: none; }
       <button type="button" class="mute" data-testid="mute" aria-pressed="false" aria-label="Mute microphone">${svg('mic')}<span>Mute</span></button>
       <button type="button" class="camera" data-testid="camera" aria-pressed="false" aria-label="Turn camera off">${svg('video')}<span>Camera off</span></button>
       <button type="button" class="switch" data-testid="switch" aria-label="Show me another representative">${svg('swap')}<span>Another rep</span></button>
+      <button type="button" class="invite" data-testid="invite" aria-label="Invite a friend to this call">${svg('invite')}<span>Invite a friend</span></button>
       <button type="button" class="keys" data-testid="keypad" aria-expanded="false" aria-controls="sg-keypad" aria-label="Dial pad">${svg('keypad')}<span>Keypad</span></button>
       <button type="button" class="hangup" data-testid="hangup" aria-label="Hang up">${svg('hangup')}<span>Hang up</span></button>
+    </div>
+    <div class="invite-box" role="group" aria-label="Invite a friend" hidden>
+      <label for="sg-invite-link">Send this link to a friend to join your call (it works once, for 10 minutes):</label>
+      <div class="row"><input id="sg-invite-link" data-testid="invite-link" readonly><button type="button" class="copy" data-testid="invite-copy">Copy</button></div>
     </div>
     <div class="keypad" id="sg-keypad" role="group" aria-label="Dial pad: send tones" hidden></div>
     <div class="chat" hidden>
@@ -224,6 +238,8 @@ form.send[hidden] { display: none; }
       hangup: $('.hangup'), keypad: $('.keypad'), chat: $('.chat'), log: $('.log'),
       form: $('form.send'), input: $('form.send input'), again: $('.again'),
       qualities: [$('.stage .quality'), $('.audio-quality')],
+      invite: $('.invite'), inviteBox: $('.invite-box'), inviteLink: $('#sg-invite-link'),
+      inviteCopy: $('.invite-box .copy'),
     };
     for (const d of ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#']) {
       const b = document.createElement('button');
@@ -262,6 +278,8 @@ form.send[hidden] { display: none; }
       show(ui.mute, w.media !== 'chat');
       show(ui.camera, w.media === 'video');
       show(ui.keys, w.media !== 'chat');
+      show(ui.invite, s === 'connected' && w.media !== 'chat' && !w.joined);
+      show(ui.inviteBox, inCall && !!w.inviteUrl);
       if (!inCall || w.media === 'chat') { show(ui.keypad, false); ui.keys.setAttribute('aria-expanded', 'false'); }
       show(ui.chat, inCall || (s === 'ended' && ui.log.children.length > 0));
       show(ui.form, inCall);
@@ -427,12 +445,16 @@ form.send[hidden] { display: none; }
           if (w.call !== call) return;
           ui.self.srcObject = media === 'video' ? w.stream : null;
         }
-        const [token, ws] = await Promise.all([fetchToken(media),
+        const join = joinCode;
+        joinCode = null;       /* the code works once */
+        w.joined = !!join;
+        w.inviteUrl = null;
+        const [token, ws] = await Promise.all([join ? null : fetchToken(media),
           openWs().catch(() => { throw Object.assign(new Error('ws'), { local: LOCAL.ws }); })]);
         if (w.call !== call) { ws.close(); return; }
         w.ws = ws;
         setStatus('Connecting you to a representative\u2026');
-        const msg = { type: 'call', call, to: script.dataset.to || 'rep:any', media };
+        const msg = { type: 'call', call, to: join ? `join:${join}` : script.dataset.to || 'rep:any', media };
         if (token) msg.token = token;
         if (media !== 'chat') {
           const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
@@ -500,8 +522,22 @@ form.send[hidden] { display: none; }
           if (m.rep) w.rep = m.rep;
           connected();
           break;
+        case 'invite':
+          /* the link to this page, so that the friend sees the same product */
+          if (m.code) {
+            const u = new URL(location.href);
+            u.hash = '';
+            u.searchParams.set('join', m.code);
+            w.inviteUrl = u.href;
+          } else {
+            w.inviteUrl = String(m.url || '');
+          }
+          ui.inviteLink.value = w.inviteUrl;
+          notice('Your invite link is ready: send it to a friend.');
+          break;
         case 'chat':
-          addRep(m.from);
+          /* the other shoppers of a shared call are not reps */
+          if (!/^(shopper|friend\d+)$/.test(m.from || '')) addRep(m.from);
           addChat(m.from, String(m.text || ''), false);
           break;
         case 'hangup':
@@ -642,6 +678,17 @@ form.send[hidden] { display: none; }
       send({ type: 'switch', call: w.call, rep: 'next' });
       notice('Asking for another representative\u2026');
     });
+    ui.invite.addEventListener('click', () => {
+      lastAction = 'invite';
+      send({ type: 'invite', call: w.call });
+      notice('Making an invite link\u2026');
+    });
+    ui.inviteCopy.addEventListener('click', () => {
+      const done = () => notice('Invite link copied.');
+      const manual = () => { ui.inviteLink.select(); notice('Select the link and copy it.'); };
+      if (navigator.clipboard) navigator.clipboard.writeText(ui.inviteLink.value).then(done, manual);
+      else manual();
+    });
     ui.keys.addEventListener('click', () => {
       const on = ui.keypad.hidden;
       ui.keypad.hidden = !on;
@@ -679,6 +726,11 @@ form.send[hidden] { display: none; }
     window.addEventListener('pagehide', () => { if (w.call && w.ws) send({ type: 'hangup', call: w.call }); });
 
     render();
+    if (joinCode) {
+      ui.panel.hidden = false;
+      notice('Joining your friend\u2019s call\u2026');
+      start('video');
+    }
     return w;
   }
 
