@@ -5,6 +5,7 @@
 #include "gw/gw.h"
 #include "gw/showroom.h"
 #include "gw/router.h"
+#include "gw/xcode.h"
 
 struct sg_app {
 	struct sg_conf conf;
@@ -14,6 +15,7 @@ struct sg_app {
 	struct sg_stores *stores;      /**< tenants: tokens, dial plans    */
 	struct sg_sip_ua *ua;          /**< NULL: sip.enabled is false     */
 	struct sg_orders *orders;      /**< POST /api/v1/orders, outbox    */
+	struct sg_mworkers *workers;   /**< transcoding threads (media)    */
 	struct sg_showroom *showroom;  /**< NULL: showroom.listen is ""    */
 	struct sg_hublegs *hublegs;    /**< calls toward hub endpoints     */
 	struct sg_router *router;      /**< which rep, the queues          */
@@ -47,6 +49,28 @@ static void destructor(void *arg)
 	app->edge = mem_deref(app->edge);
 	app->cert = mem_deref(app->cert);
 	app->conf_path = mem_deref(app->conf_path);
+	/* last: joins the threads once every pipeline is detached */
+	sg_xcode_set_workers(NULL);
+	app->workers = mem_deref(app->workers);
+}
+
+/* media.workers threads for the transcoders (-1: CPUs - 1, 0: inline
+ * on this loop); not reloadable, a restart changes it */
+static int workers_start(struct sg_app *app)
+{
+	int n = app->conf.media.workers;
+	unsigned w = n < 0 ? sg_mworkers_auto() : (unsigned)n;
+	int err;
+
+	err = sg_mworkers_alloc(&app->workers, w);
+	if (err) {
+		SG_ERR(SG_SUB_MEDIA, NULL, "%u media workers: %m", w, err);
+		return err;
+	}
+	sg_xcode_set_workers(app->workers);
+	SG_INFO(SG_SUB_MEDIA, NULL, "transcoding on %u worker thread%s%s", w,
+		w == 1 ? "" : "s", w ? "" : " (inline on the main loop)");
+	return 0;
 }
 
 static unsigned client_calls(struct sg_app *app,
@@ -369,6 +393,10 @@ int sg_app_alloc(struct sg_app **ap, const struct sg_conf *conf,
 		if (err)
 			goto out;
 	}
+
+	err = workers_start(app);
+	if (err)
+		goto out;
 
 	err = sg_stores_alloc(&app->stores, conf->stores, conf->storec);
 	if (err) {

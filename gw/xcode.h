@@ -27,6 +27,12 @@ struct sg_xcode_params {
 	void *arg;
 };
 
+/**
+ * Where new transcoders' pipelines run: on the least loaded of these
+ * workers, else (NULL or none) inline on the caller's loop. The pool
+ * outlives every transcoder on it (each holds a reference).
+ */
+void sg_xcode_set_workers(struct sg_mworkers *w);
 /** Pipelines for both directions; EPROTO for a codec we cannot do. */
 int sg_xcode_alloc(struct sg_xcode **xp, const struct sg_xcode_params *p);
 /** A packet from the browser leg (media or RFC 4733 events). */

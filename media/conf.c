@@ -7,6 +7,16 @@ static const char *const backend_names[] = {"libre", "libsrtp2", NULL};
 /* Keys of group "media", interpreted by gw/conf.c. */
 const struct sg_conf_key sg_media_conf_keys[] = {
 	{
+		.name = "workers",
+		.type = SG_CONF_INT,
+		.offset = offsetof(struct sg_media_conf, workers),
+		.min = -1, .max = SG_MWORKERS_MAX,
+		.doc = "media worker threads running the transcoding pipelines "
+		       "(each its own event loop; a call's pipelines stay on "
+		       "one): -1 = CPUs minus one (at least 1), 0 = inline on "
+		       "the main loop; read at start only",
+	},
+	{
 		.name = "srtp_backend",
 		.type = SG_CONF_ENUM,
 		.offset = offsetof(struct sg_media_conf, srtp_backend),
@@ -62,6 +72,7 @@ void sg_media_conf_defaults(struct sg_media_conf *c)
 	if (!c)
 		return;
 	*c = (struct sg_media_conf){
+		.workers = SG_MEDIA_WORKERS_DEFAULT,
 		.srtp_backend = SG_SRTP_BACKEND_LIBRE,
 		.rtcp_interval_ms = 1000,
 		.pli_interval_ms = 3000,

@@ -111,6 +111,8 @@ enum sg_srtp_backend {
 };
 
 struct sg_media_conf {
+	int workers;                 /**< media worker threads; -1 auto
+				      *   (CPUs - 1, >= 1), 0 inline      */
 	enum sg_srtp_backend srtp_backend;
 	int rtcp_interval_ms;        /**< RTCP SR/RR interval              */
 	int pli_interval_ms;         /**< keyframe request while none comes */
@@ -1358,5 +1360,94 @@ void sg_amix_stop(struct sg_amix *m);
 int sg_amix_party_stats(const struct sg_amix *m, unsigned id,
 			struct sg_amix_party_stats *st);
 void sg_amix_stats(const struct sg_amix *m, struct sg_amix_stats *st);
+
+/* ------------------------------------------------------------------ */
+/* Packet rings (media/ring.c): fixed-size single-producer/single-      */
+/* consumer rings between two threads; allocated once, no lock.         */
+/* ------------------------------------------------------------------ */
+
+struct sg_ring;
+
+/** slots (rounded up to a power of 2, <= 65536) of slot_size bytes. */
+int sg_ring_alloc(struct sg_ring **rp, unsigned slots, size_t slot_size);
+/** Producer: the next free slot (*cap bytes), NULL when full. */
+uint8_t *sg_ring_wbuf(struct sg_ring *r, size_t *cap);
+/** Producer: publish the slot from sg_ring_wbuf() with len bytes. */
+void sg_ring_commit(struct sg_ring *r, size_t len);
+/** Producer: copy a then b into one slot; ENOSPC full, EMSGSIZE big. */
+int sg_ring_push(struct sg_ring *r, const void *a, size_t alen,
+		 const void *b, size_t blen);
+/** Consumer: the oldest slot (*len bytes), NULL when empty. */
+const uint8_t *sg_ring_rbuf(struct sg_ring *r, size_t *len);
+/** Consumer: done with the slot from sg_ring_rbuf(). */
+void sg_ring_release(struct sg_ring *r);
+/** Slots in use (a snapshot). */
+unsigned sg_ring_count(struct sg_ring *r);
+unsigned sg_ring_slots(const struct sg_ring *r);
+
+/* ------------------------------------------------------------------ */
+/* Media workers (media/worker.c): a pool of threads, each with its own */
+/* libre loop (re_thread_init); a job (a call's pipeline) is assigned   */
+/* to the least loaded worker when created and stays there. Its input   */
+/* crosses in sg_ring slots and sg_mjob_wake() (one eventfd write per   */
+/* batch); its output likewise with sg_mtask_notify(). Attach and       */
+/* detach cross in a libre mqueue: once the job handle is freed, the    */
+/* worker runs ops.stop (after everything already handed over) and     */
+/* nothing of the job is touched by the main thread again.              */
+/* ------------------------------------------------------------------ */
+
+/** media.workers: -1 = sg_mworkers_auto(), 0 = inline */
+enum { SG_MWORKERS_MAX = 64, SG_MEDIA_WORKERS_DEFAULT = -1 };
+
+struct sg_mworkers;
+struct sg_mjob;
+struct sg_mtask;
+
+typedef void (sg_mjob_h)(void *arg);
+/** On the job's worker thread: t for sg_mtask_notify(), arg = warg. */
+typedef void (sg_mtask_h)(struct sg_mtask *t, void *arg);
+
+struct sg_mjob_ops {
+	sg_mtask_h *start;  /**< attached: start the job's timers here   */
+	sg_mtask_h *run;    /**< input may be waiting in its rings       */
+	sg_mtask_h *stop;   /**< detached: last call, free warg's state  */
+};
+
+struct sg_mworker_stats {
+	unsigned jobs, load;
+	uint64_t wakeups_in;   /**< worker woken by the main thread      */
+	uint64_t wakeups_out;  /**< main thread woken by the worker      */
+	uint64_t runs;
+};
+
+/** The default pool size: CPUs minus one, at least one. */
+unsigned sg_mworkers_auto(void);
+/**
+ * Start n worker threads (0: none, jobs run inline: sg_mjob_alloc()
+ * says ENOTSUP). Call from the main loop's thread; free it after every
+ * job (jobs hold a reference).
+ */
+int sg_mworkers_alloc(struct sg_mworkers **pp, unsigned n);
+unsigned sg_mworkers_count(const struct sg_mworkers *p);
+/** Sum of the weights of worker i's jobs. */
+unsigned sg_mworkers_load(const struct sg_mworkers *p, unsigned i);
+void sg_mworkers_stats(const struct sg_mworkers *p, unsigned i,
+		       struct sg_mworker_stats *st);
+/**
+ * Assign a job to the least loaded worker (weight: its share, e.g. a
+ * video pipeline more than an audio one). warg belongs to the worker
+ * from now on (ops.stop frees it); outh(marg) runs on this thread when
+ * the worker called sg_mtask_notify(). mem_deref() the job to detach.
+ * @return 0, ENOTSUP (no workers), EINVAL, ENOMEM
+ */
+int sg_mjob_alloc(struct sg_mjob **jp, struct sg_mworkers *p,
+		  unsigned weight, const struct sg_mjob_ops *ops, void *warg,
+		  sg_mjob_h *outh, void *marg);
+/** Index of the job's worker. */
+unsigned sg_mjob_worker(const struct sg_mjob *j);
+/** Main thread: input was pushed (coalesced: no write while one is due). */
+void sg_mjob_wake(struct sg_mjob *j);
+/** Worker thread: output was pushed (coalesced likewise). */
+void sg_mtask_notify(struct sg_mtask *t);
 
 #endif

@@ -2,7 +2,8 @@
 // H.264: the gateway transcodes where they share nothing. Headless
 // Chromium limited to Opus + VP8 calls baresip limited to each phone
 // profile through Kamailio; media is counted at both ends and the admin
-// API must say "transcode".
+// API must say "transcode", and where the pipelines ran: on a media
+// worker thread (media.workers > 0) or inline on the main loop (0).
 'use strict';
 const lib = require('./lib');
 const { stopGateway, newPage, assert, waitFor } = lib;
@@ -26,12 +27,12 @@ function rtpStats(phone, kinds) {
   return st;
 }
 
-async function transcodeCall(name, phoneCodecs, { video, expect }) {
+async function transcodeCall(name, phoneCodecs, { video, expect, workers }) {
   const k = await startKamailio(`kam-${name}`);
   let phone; let gw; let pg;
   try {
     phone = await baresip(`phone-${name}`, k, '+4930123', 'telpw', phoneCodecs);
-    gw = await imsGateway(name, k, { rtpBase: 33000 });
+    gw = await imsGateway(name, k, { rtpBase: 33000, media: { workers } });
     pg = await newPage(gw);
     const { page } = pg;
     await page.evaluate(async ([ws, tok, v]) => {
@@ -64,6 +65,13 @@ async function transcodeCall(name, phoneCodecs, { video, expect }) {
       assert(streams[i] && streams[i].mode === 'transcode' && streams[i].codec === codec,
         `stream ${i} transcoded to ${codec} (${JSON.stringify(streams[i])})`);
       assert(enough(streams[i]), `frames encoded both ways (${JSON.stringify(streams[i].transcode)})`);
+      const x = streams[i].transcode;
+      if (workers) {
+        assert(x.worker >= 0 && x.worker < workers && x.ring_drops_in === 0,
+          `pipelines on a worker thread, nothing dropped (${JSON.stringify(x)})`);
+      } else {
+        assert(x.worker === -1, `pipelines inline (${JSON.stringify(x)})`);
+      }
     }
 
     // DTMF into a transcoded stream: regenerated as RFC 4733 at the phone
@@ -90,9 +98,13 @@ async function transcodeCall(name, phoneCodecs, { video, expect }) {
 
 module.exports = [
   { name: 'amrwb_h264', timeout: 90000, fn: () => transcodeCall('amrwb-h264',
-    { audio: 'AMR-WB/16000/1', video: 'H264' }, { video: true, expect: ['AMR-WB', 'H264'] }) },
+    { audio: 'AMR-WB/16000/1', video: 'H264' },
+    { video: true, expect: ['AMR-WB', 'H264'], workers: 2 }) },
+  { name: 'amrwb_h264_inline', timeout: 90000, fn: () => transcodeCall('amrwb-h264-in',
+    { audio: 'AMR-WB/16000/1', video: 'H264' },
+    { video: true, expect: ['AMR-WB', 'H264'], workers: 0 }) },
   { name: 'amrnb_only', timeout: 90000, fn: () => transcodeCall('amrnb',
-    { audio: 'AMR/8000/1', video: '' }, { video: false, expect: ['AMR'] }) },
+    { audio: 'AMR/8000/1', video: '' }, { video: false, expect: ['AMR'], workers: 1 }) },
   { name: 'pcmu_only', timeout: 90000, fn: () => transcodeCall('pcmu',
-    { audio: 'PCMU/8000/1', video: '' }, { video: false, expect: ['PCMU'] }) },
+    { audio: 'PCMU/8000/1', video: '' }, { video: false, expect: ['PCMU'], workers: 2 }) },
 ];

@@ -49,6 +49,7 @@ static const struct {
 	{"router", sg_tests_router},
 	{"showroom", sg_tests_showroom},
 	{"amix",  sg_tests_amix},
+	{"worker", sg_tests_worker},
 };
 
 static const char *cur;

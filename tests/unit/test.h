@@ -79,5 +79,6 @@ extern const struct sg_test sg_tests_hubd[];
 extern const struct sg_test sg_tests_router[];
 extern const struct sg_test sg_tests_showroom[];
 extern const struct sg_test sg_tests_amix[];
+extern const struct sg_test sg_tests_worker[];
 
 #endif

@@ -12,6 +12,7 @@ static int test_conf(void)
 
 	sg_media_conf_defaults(&c);
 	TEST_EQ(c.srtp_backend, SG_SRTP_BACKEND_LIBRE);
+	TEST_EQ(c.workers, SG_MEDIA_WORKERS_DEFAULT);
 	TEST_EQ(c.rtcp_interval_ms, 1000);
 	TEST_EQ(c.pli_interval_ms, 3000);
 	TEST_EQ(c.nack_history, 128);
@@ -27,6 +28,13 @@ static int test_conf(void)
 			TEST_STREQ(k->names[SG_SRTP_BACKEND_LIBSRTP2],
 				   "libsrtp2");
 			TEST_ASSERT(k->names[2] == NULL);
+		}
+		else if (!strcmp(k->name, "workers")) {
+			TEST_EQ(k->type, SG_CONF_INT);
+			TEST_EQ(k->offset,
+				offsetof(struct sg_media_conf, workers));
+			TEST_EQ(k->min, -1);
+			TEST_EQ(k->max, SG_MWORKERS_MAX);
 		}
 		else if (!strcmp(k->name, "rtcp_interval_ms")) {
 			TEST_EQ(k->type, SG_CONF_INT);
@@ -58,7 +66,7 @@ static int test_conf(void)
 			TEST_ASSERT(!"unexpected key");
 		}
 	}
-	TEST_EQ(n, 5);
+	TEST_EQ(n, 6);
 	return 0;
 }
 
