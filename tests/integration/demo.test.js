@@ -110,6 +110,10 @@ async function demo() {
     assert(r.status === 200 && /storegw\.js|store/i.test(r.text), `store page (${r.status})`);
     r = await lib.httpGet(`${url}store/product.html?sku=SKU-1`);
     assert(r.status === 200, `product page (${r.status})`);
+    assert(/data-to="rep:any"/.test(r.text), 'the product page calls rep:any');
+    // the pages' demo token: any rep of store1
+    r = await lib.httpGet(`${url}store/token?dest=rep`);
+    assert(r.status === 200 && JSON.parse(r.text).store === 'store1', `a rep token of store1 (${r.status} ${r.text.slice(0, 80)})`);
 
     // an order, from the store's page origin, reaches the order server
     const body = { store: 'demo', items: [{ sku: 'SKU-1', qty: 2 }],
