@@ -485,6 +485,9 @@ int sg_app_reload(struct sg_app *app)
 	if (strcmp(nc.webrtc.listen, app->conf.webrtc.listen))
 		SG_WARN(SG_SUB_CONF, NULL, "reload: webrtc.listen changes only"
 			" on restart");
+	if (nc.media.workers != app->conf.media.workers)
+		SG_WARN(SG_SUB_CONF, NULL, "reload: media.workers changes only"
+			" on restart");
 	err = sg_stores_apply(app->stores, nc.stores, nc.storec);
 	if (err) {
 		SG_ERR(SG_SUB_CONF, NULL, "reload: stores not applied: %m",
