@@ -9,7 +9,10 @@
 enum {
 	MAX_PFD = 4,                    /* poll descriptors we follow      */
 	PERIODS = 4,                    /* ALSA buffer = PERIODS periods   */
-	AHEAD_FRAMES = 2,               /* ahead of the clock: pause       */
+	AHEAD_TIMED = 2,                /* read on a timer: frames ahead of
+					 * the clock before a pause         */
+	AHEAD_POLLED = 50,              /* polled: the device's own clock
+					 * may run a little fast (1 s slack) */
 };
 
 struct alsa {
@@ -102,8 +105,8 @@ static int drain(struct alsa *a)
 		uint64_t now = sg_now_us();
 		snd_pcm_sframes_t n;
 
-		if (a->delivered * a->period_us >
-		    now - a->t0_us + AHEAD_FRAMES * a->period_us) {
+		if (a->delivered * a->period_us > now - a->t0_us +
+		    (a->timed ? AHEAD_TIMED : AHEAD_POLLED) * a->period_us) {
 			if (a->timed)
 				return 0;        /* the next tick */
 			unlisten(a);
