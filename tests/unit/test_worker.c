@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <re.h>
 #include "media/media.h"
+#include "gw/xcode.h"
 #include "test.h"
 
 static int test_ring_basic(void)
@@ -374,11 +375,141 @@ static int test_pool_inline(void)
 	return 0;
 }
 
+/* gw/xcode on a worker: a phone's PCMU reaches the "browser" as Opus
+ * through the rings, delivered on this (the main) thread; DTMF checked
+ * here; freed with packets still in the rings and on the worker. */
+struct xsink {
+	pthread_t main;
+	unsigned to_browser, to_phone, off_thread;
+	unsigned want;
+};
+
+static void xs_browser(struct mbuf *mb, void *arg)
+{
+	struct xsink *k = arg;
+
+	(void)mb;
+	if (!pthread_equal(k->main, pthread_self()))
+		++k->off_thread;
+	if (++k->to_browser == k->want)
+		re_cancel();
+}
+
+static void xs_phone(struct mbuf *mb, void *arg)
+{
+	struct xsink *k = arg;
+
+	(void)mb;
+	if (!pthread_equal(k->main, pthread_self()))
+		++k->off_thread;
+	++k->to_phone;
+}
+
+static void xs_key(void *arg)
+{
+	(void)arg;
+}
+
+static void pcmu_pkts(struct sg_xcode *x, uint16_t seq0, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		struct mbuf mb = {0};
+		uint8_t pkt[12 + 160];
+		struct sg_rtp_hdr h;
+
+		memset(pkt, 0xff, sizeof(pkt));
+		pkt[0] = 0x80;
+		pkt[1] = 0;
+		sg_rtp_set_seq(pkt, (uint16_t)(seq0 + i));
+		sg_rtp_set_ts(pkt, (uint32_t)(seq0 + i) * 160);
+		sg_rtp_set_ssrc(pkt, 0x1234);
+		mb.buf = pkt;
+		mb.size = mb.end = sizeof(pkt);
+		if (!sg_rtp_hdr_parse(&h, pkt, sizeof(pkt)))
+			sg_xcode_from_phone(x, &h, &mb);
+	}
+}
+
+static int xcode_run(unsigned nworkers)
+{
+	struct sg_sdp_fmt bf = {.pt = 111, .name = "opus",
+		.clock_rate = 48000, .channels = 2};
+	struct sg_sdp_fmt pf = {.pt = 0, .name = "PCMU", .clock_rate = 8000};
+	struct xsink k = {.main = pthread_self(), .want = 10};
+	struct sg_xcode_params p = {
+		.video = false, .bfmt = &bf, .btel_pt = -1, .pfmt = &pf,
+		.ptel_pt = 0, .ptel_rate = 8000, .callid = "xt",
+		.to_phone = xs_phone, .to_browser = xs_browser,
+		.key_from_phone = xs_key, .key_from_browser = xs_key,
+		.arg = &k,
+	};
+	struct sg_mworkers *pool = NULL;
+	struct sg_xcode *x = NULL;
+	bool timed_out = false;
+	struct tmr t;
+	char json[2048];
+	int err;
+
+	p.ptel_pt = 101;
+	tmr_init(&t);
+	err = sg_mworkers_alloc(&pool, nworkers);
+	if (err)
+		return err;
+	sg_xcode_set_workers(pool);
+	err = sg_xcode_alloc(&x, &p);
+	if (err)
+		goto out;
+	pcmu_pkts(x, 1, 30);
+	/* inline, the first packets may come out before the loop runs */
+	if (k.to_browser < k.want) {
+		tmr_start(&t, 5000, timeout, &timed_out);
+		(void)re_main(NULL);
+		tmr_cancel(&t);
+	}
+	if (timed_out || k.to_browser < k.want || k.off_thread) {
+		err = EPROTO;
+		goto out;
+	}
+	if (sg_xcode_dtmf(x, "1x") != EINVAL || sg_xcode_dtmf(x, "") != EINVAL ||
+	    sg_xcode_dtmf(x, "12") != 0) {
+		err = EINVAL;
+		goto out;
+	}
+	if (re_snprintf(json, sizeof(json), "%H", sg_xcode_json, x) < 0 ||
+	    !strstr(json, nworkers ? "\"worker\":0," : "\"worker\":-1")) {
+		err = EBADMSG;
+		goto out;
+	}
+	/* hang-up with packets in flight: queued, the worker busy */
+	pcmu_pkts(x, 31, 40);
+	sg_xcode_browser_bitrate(x, 20000);
+ out:
+	mem_deref(x);
+	sg_xcode_set_workers(NULL);
+	mem_deref(pool);         /* joins: the worker freed the pipelines */
+	TEST_EQ(err, 0);
+	return 0;
+}
+
+static int test_xcode_worker(void)
+{
+	return xcode_run(1);
+}
+
+static int test_xcode_inline(void)
+{
+	return xcode_run(0);
+}
+
 const struct sg_test sg_tests_worker[] = {
 	{"ring_basic", test_ring_basic},
 	{"ring_stress", test_ring_stress},
 	{"pool_echo", test_pool_echo},
 	{"pool_detach_inflight", test_pool_detach_inflight},
 	{"pool_inline", test_pool_inline},
+	{"xcode_worker", test_xcode_worker},
+	{"xcode_inline", test_xcode_inline},
 	{NULL, NULL},
 };
