@@ -88,21 +88,39 @@ struct sg_call {
 	uint32_t mix_ssrc;             /**< host: the mix toward the rep   */
 	struct mixparty mp_rep;        /**< host: the rep's party          */
 	struct mixparty mp;            /**< this shopper's party           */
+	bool left;                     /**< host: its shopper left, friends
+					    go on with the call            */
+	bool tp_lost;                  /**< the browser transport closed   */
 };
 
 static void end_later(struct sg_call *call, const char *reason, int code);
 
 /* A friend leaves its slot; a host leaving ends its friends' legs. */
+static bool has_friends(const struct sg_call *call)
+{
+	size_t i;
+
+	for (i = 0; i < SG_CALL_MAX_FRIENDS; i++)
+		if (call->friends[i])
+			return true;
+	return false;
+}
+
 static void friends_detach(struct sg_call *call)
 {
 	size_t i;
 
 	if (call->host) {
+		struct sg_call *host = call->host;
+
 		if (call->mp.on && call->host->mix)
 			(void)sg_amix_remove(call->host->mix, call->mp.id);
 		call->mp.on = false;
-		call->host->friends[call->slot - 1] = NULL;
+		host->friends[call->slot - 1] = NULL;
 		call->host = NULL;
+		/* the last shopper of a call whose first one left */
+		if (host->left && !has_friends(host))
+			end_later(host, "normal", 200);
 	}
 	for (i = 0; i < SG_CALL_MAX_FRIENDS; i++) {
 		struct sg_call *f = call->friends[i];
@@ -111,7 +129,8 @@ static void friends_detach(struct sg_call *call)
 			continue;
 		call->friends[i] = NULL;
 		f->host = NULL;
-		end_later(f, "host-left", 0);
+		end_later(f, call->end_reason[0] ? call->end_reason :
+			  "host-left", call->end_code);
 	}
 	for (i = 0; i < SG_CALL_MAX_FRIENDS; i++)
 		OPENSSL_cleanse(call->invv[i].code, sizeof(call->invv[i].code));
@@ -205,11 +224,37 @@ static int send_hangup(struct sg_call *call, const char *reason, int code)
 	return msg_send(call, o, err);
 }
 
+/* The first shopper leaves a call friends share: the call goes on
+ * without its browser (the rep's leg, the conference, the copies to the
+ * friends) until the last friend leaves. false: not shared, end it. */
+static bool host_leaves(struct sg_call *call)
+{
+	if (call->slot || call->left || !call->sip || !has_friends(call))
+		return false;
+	SG_INFO(SG_SUB_API, call->id, "the first shopper left: the call goes "
+		"on with its friends");
+	if (call->mix && call->mp.on)
+		(void)sg_amix_remove(call->mix, call->mp.id);
+	call->mp.on = false;
+	sg_sipcall_set_tp(call->sip, NULL);
+	call->tp = mem_deref(call->tp);
+	call->cli = NULL;
+	call->left = true;
+	return true;
+}
+
 void sg_call_end(struct sg_call *call, const char *reason, int code,
 		 bool send)
 {
 	if (!call)
 		return;
+	/* the shopper's WebSocket closed (gw/app.c) */
+	if (!send && !strcmp(reason, "client-gone") && host_leaves(call))
+		return;
+	if (reason != call->end_reason) {     /* its friends hear why */
+		str_ncpy(call->end_reason, reason, sizeof(call->end_reason));
+		call->end_code = code;
+	}
 	SG_INFO(SG_SUB_API, call->id, "call ended: %s (%d) after %llu ms",
 		reason, code,
 		(unsigned long long)((sg_now_us() - call->t_start) / 1000));
@@ -222,6 +267,8 @@ static void end_deferred(void *arg)
 {
 	struct sg_call *call = arg;
 
+	if (call->tp_lost && host_leaves(call))
+		return;
 	sg_call_end(call, call->end_reason, call->end_code, true);
 }
 
@@ -325,6 +372,7 @@ static void tp_close(int err, const char *reason, void *arg)
 
 	SG_WARN(SG_SUB_API, call->id, "media transport closed: %s (%m)",
 		reason, err);
+	call->tp_lost = true;
 	end_later(call, reason, 0);
 }
 
@@ -1484,6 +1532,11 @@ void sg_call_handle(struct sg_call *call, const char *type,
 		    const struct odict *msg)
 {
 	if (!strcmp(type, "hangup")) {
+		if (has_friends(call) && call->sip && !call->slot) {
+			(void)send_hangup(call, "normal", 200);
+			if (host_leaves(call))
+				return;
+		}
 		if (call->sip)
 			sg_sipcall_hangup(call->sip);
 		sg_call_end(call, "normal", 200, true);
@@ -1621,7 +1674,8 @@ int sg_call_json(struct re_printf *pf, const struct sg_call *call)
 
 		for (i = 0; i < SG_CALL_MAX_FRIENDS; i++)
 			n += call->friends[i] != NULL;
-		err |= re_hprintf(pf, ",\"friends\":%zu", n);
+		err |= re_hprintf(pf, ",\"friends\":%zu,\"left\":%s", n,
+				  call->left ? "true" : "false");
 
 		err |= re_hprintf(pf, ",\"rep\":\"%s\",\"reps\":[",
 				  call->rep ? call->rep->id : "");

@@ -696,6 +696,12 @@ const struct sg_relay_stream *sg_sipcall_to_browser(const struct sg_sipcall *s,
 	return &s->sv[s->by_mline[mline]].to_browser;
 }
 
+void sg_sipcall_set_tp(struct sg_sipcall *s, struct sg_webrtc_transport *tp)
+{
+	if (s)
+		s->tp = tp;
+}
+
 void sg_sipcall_hangup(struct sg_sipcall *s)
 {
 	if (!s->ended)

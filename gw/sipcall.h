@@ -81,6 +81,9 @@ void sg_sipcall_follow(struct sg_sipcall *s, const struct sg_sipcall *prev);
 /** The relay toward the browser on mline (its numbering), or NULL. */
 const struct sg_relay_stream *sg_sipcall_to_browser(const struct sg_sipcall *s,
 						   unsigned mline);
+/** The browser transport the leg sends to (NULL: none any more, the
+ *  shopper left a call its friends go on with). */
+void sg_sipcall_set_tp(struct sg_sipcall *s, struct sg_webrtc_transport *tp);
 /** CANCEL/BYE toward the phone (the call ends at once on our side). */
 void sg_sipcall_hangup(struct sg_sipcall *s);
 bool sg_sipcall_answered(const struct sg_sipcall *s);

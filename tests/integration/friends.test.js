@@ -125,7 +125,7 @@ async function refusedJoin(gw, code, cid) {
 }
 
 async function friends() {
-  let gw; let h; let a; let b;
+  let gw; let h; let a; let b; let d;
   try {
     gw = await gateway('friends');
     h = await storegwHub('friends-hub', `sip:127.0.0.1:${gw.sport}`,
@@ -230,8 +230,37 @@ async function friends() {
     c = await calls(gw);
     assert(c[0].id === host.id && c[0].friends === 0, `A's call alone (${JSON.stringify(c)})`);
     console.log(`    B left; A still decodes: +${await framesRise(a, 30, 5000, 'A after B left')} frames`);
+
+    // A invites C, then A leaves: the call goes on for C (video, its
+    // audio to the rep) until C leaves too
+    await a.send({ type: 'invite' });
+    const inv2 = await a.next('invite');
+    assert(inv2.type === 'invite' && inv2.code !== inv.code, `a second invite (${JSON.stringify(inv2)})`);
+    d = await shopper(gw, 'c', `join:${inv2.code}`, undefined);
+    const cc = await d.next('connected');
+    assert(cc.type === 'connected', `C connected (${JSON.stringify(cc)})`);
+    await framesRise(d, 30, 15000, 'C');
+    await d.tone(880);
+    await a.hangup();
+    await sleep(1500);
+    c = await calls(gw);
+    const left = c.find((x) => x.id === host.id);
+    assert(c.length === 2 && left && left.left === true && left.friends === 1,
+      `A left, its call goes on for C (${JSON.stringify(c)})`);
+    console.log(`    A left; C still decodes: +${await framesRise(d, 30, 5000, 'C after A left')} frames`);
+    try {
+      await waitFor(async () => {
+        hd = await heard(h);
+        return hasTone(hd, 880, -50) && !hasTone(hd, 440, -50);
+      }, 8000, 'the rep hears C and no longer A');
+    } finally {
+      console.log(`    the rep hears (last second): ${JSON.stringify(hd)}`);
+    }
+    await d.hangup();
+    await waitFor(async () => (await calls(gw)).length === 0, 5000, 'the call ends with its last shopper');
+    await waitFor(async () => (await h.status()).calls.length === 0, 5000, 'the rep\'s leg hung up');
   } finally {
-    for (const p of [a, b]) if (p) await p.close().catch(() => {});
+    for (const p of [a, b, d]) if (p) await p.close().catch(() => {});
     if (gw) await stopGateway(gw);
     if (h) await stop(h);
   }
