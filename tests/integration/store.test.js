@@ -588,6 +588,7 @@ async function demoNoRep() {
     assert(await page.getAttribute('body', 'data-target') === 'echo', 'built-in defaults: echo');
     assert(/echo self-test/.test(await page.textContent('[data-testid=selftest]')) &&
       await page.isVisible('[data-testid=selftest]'), 'the page says it is the echo self-test');
+    await page.locator('[data-testid=selftest]').scrollIntoViewIfNeeded();
     await shot(page, 'demo-norep-01-defaults');
 
     const sport = await lib.freePort();
