@@ -72,6 +72,7 @@
     'wslost': 'The connection to the service was lost.',
     'ice': 'Sound and video cannot get through your network (a firewall may be blocking them). A chat may still work.',
     'timeout': 'The service did not answer in time. Please try again.',
+    'chatonly': 'A chat on its own is not available here yet. Please choose an audio or video call (you can chat during it).',
   };
 
   /* ---- styles and markup ------------------------------------------------- */
@@ -545,7 +546,9 @@ form.send[hidden] { display: none; }
           break;
         case 'error':
           if (w.state === 'connecting' || w.state === 'queued' || w.state === 'ringing') {
-            end(ERRORS[m.code] || ERRORS.internal, m.code);
+            /* the gateway takes no chat-only call to a rep or phone yet */
+            end(m.code === 'not-supported' && w.media === 'chat' ? LOCAL.chatonly
+              : ERRORS[m.code] || ERRORS.internal, m.code);
           } else if (w.state === 'connected') {
             /* the call goes on: e.g. switch on a target that has one rep */
             notice(m.code === 'not-supported' && lastAction === 'switch'
