@@ -610,6 +610,11 @@ async function demoNoRep() {
       'the no-rep message');
     assert(await widget(page, "w.state === 'ended'"), 'ended');
     await shot(page, 'demo-norep-03-no-rep');
+    // a chat on its own to a rep: the gateway takes none yet; the page says what to do
+    await page.click('.again');
+    await page.click('[data-testid=mode-chat]');
+    await waitFor(async () => /chat on its own is not available/i.test(await status(page)), 5000, 'the chat-only message');
+    await shot(page, 'demo-norep-04-chat-only');
     assert(!errors.length, `no page errors: ${errors}`);
   } finally {
     await ctx.close();
