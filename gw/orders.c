@@ -241,6 +241,23 @@ struct flight {
 	char id[SG_ORDER_ID_LEN + 1];
 	char store[64];
 	unsigned attempts;         /**< before this one                    */
+	bool landed;               /**< outcome known, waits for commit    */
+	struct sg_outbox_outcome oc;
+};
+
+/* One request's answer: the connection and the header lines it carries
+ * besides the body's (CORS, Retry-After), each ending in CRLF. */
+struct answer {
+	struct http_conn *conn;
+	char hdrs[SG_ORDERS_ORIGIN_MAX + 256];
+};
+
+/* A valid order waiting for the group commit; answered after it. */
+struct pend {
+	struct answer a;           /**< a.conn: a reference                */
+	char *canon;
+	char *store;
+	char key[SG_ORDER_KEY_MAX + 1];
 };
 
 struct sg_orders {
@@ -253,6 +270,12 @@ struct sg_orders {
 	struct dnsc *dnsc;                /**< order server by DNS name     */
 	struct tmr tmr;
 	struct sg_orders_stats st;
+	/* group commit: orders and outcomes of one short window, one
+	 * transaction (one fsync) */
+	struct tmr ftmr;
+	struct pend pend[SG_ORDERS_BATCH];
+	struct sg_outbox_new nv[SG_ORDERS_BATCH];
+	size_t pc;
 };
 
 static int64_t now_ms(void)
@@ -284,11 +307,18 @@ static void flight_destructor(void *arg)
 	mem_deref(f->post);
 }
 
+static void flush(void *arg);
+
 static void destructor(void *arg)
 {
 	struct sg_orders *o = arg;
 	size_t i;
 
+	/* what is accepted is stored (and answered) before we go; then
+	 * the timers it may have started */
+	if (o->ob)
+		flush(o);
+	tmr_cancel(&o->ftmr);
 	tmr_cancel(&o->tmr);
 	/* in flight: the rows stay pending and are sent again next start,
 	 * with the same Idempotency-Key */
@@ -356,15 +386,26 @@ static void kick(struct sg_orders *o, uint64_t delay)
 	tmr_start(&o->tmr, delay, pump, o);
 }
 
+static void flush_soon(struct sg_orders *o)
+{
+	if (!tmr_isrunning(&o->ftmr))
+		tmr_start(&o->ftmr, SG_ORDERS_BATCH_MS, flush, o);
+}
+
+/* The outcome is recorded with the next group commit; until then the
+ * flight keeps its slot, so the row is not sent again meanwhile. */
 static void post_handler(int err, int status, void *arg)
 {
 	struct flight *f = arg;
 	struct sg_orders *o = f->o;
-	size_t i;
-	int err2;
+	struct sg_outbox_outcome *c = &f->oc;
 
+	memset(c, 0, sizeof(*c));
+	str_ncpy(c->id, f->id, sizeof(c->id));
+	c->status = status;
 	if (!err && status >= 200 && status < 300) {
-		err2 = sg_outbox_delivered(o->ob, f->id, now_ms(), status);
+		c->to = SG_ORDER_DELIVERED;
+		c->a = now_ms();
 		++o->st.delivered;
 		SG_INFO(SG_SUB_API, NULL, "order %s (store %s) delivered: %d",
 			f->id, f->store, status);
@@ -373,7 +414,7 @@ static void post_handler(int err, int status, void *arg)
 		 status != 429) {
 		/* the order server refuses this order for good: kept for the
 		 * admin, never retried */
-		err2 = sg_outbox_failed(o->ob, f->id, status);
+		c->to = SG_ORDER_FAILED;
 		++o->st.failed;
 		SG_WARN(SG_SUB_API, NULL, "order %s (store %s) refused by the "
 			"order server: %d, not retried", f->id, f->store,
@@ -387,8 +428,9 @@ static void post_handler(int err, int status, void *arg)
 		d = sg_orders_backoff_ms(o->conf.retry_min_s,
 					 o->conf.retry_max_s, f->attempts,
 					 rnd);
-		err2 = sg_outbox_retry(o->ob, f->id, f->attempts + 1,
-				       now_ms() + (int64_t)d, status);
+		c->to = SG_ORDER_PENDING;
+		c->a = f->attempts + 1;
+		c->b = now_ms() + (int64_t)d;
 		++o->st.retries;
 		if (err)
 			SG_INFO(SG_SUB_API, NULL, "order %s (store %s): "
@@ -401,14 +443,9 @@ static void post_handler(int err, int status, void *arg)
 				f->store, f->attempts + 1, status,
 				(unsigned long long)d);
 	}
-	if (err2)
-		SG_ERR(SG_SUB_API, NULL, "order %s: outcome not recorded: %m;"
-		       " it stays pending", f->id, err2);
-
-	for (i = 0; i < SG_ORDERS_INFLIGHT; i++)
-		if (o->fl[i] == f)
-			o->fl[i] = mem_deref(o->fl[i]);
-	kick(o, err2 ? 1000 : 0);
+	f->landed = true;
+	f->post = mem_deref(f->post);
+	flush_soon(o);
 }
 
 static size_t inflight_ids(const struct sg_orders *o, const char **ids)
@@ -525,6 +562,7 @@ int sg_orders_alloc(struct sg_orders **op, const struct sg_orders_conf *conf,
 	if (!o)
 		return ENOMEM;
 	tmr_init(&o->tmr);
+	tmr_init(&o->ftmr);
 	o->conf = *conf;
 	o->stores = stores;
 	err = sg_iprate_alloc(&o->ipr, (size_t)conf->ip_table_size);
@@ -600,13 +638,6 @@ void sg_orders_stats(const struct sg_orders *o, struct sg_orders_stats *st)
 }
 
 /* ---- HTTP ------------------------------------------------------------------- */
-
-/* One request's answer: the connection and the header lines it carries
- * besides the body's (CORS, Retry-After), each ending in CRLF. */
-struct answer {
-	struct http_conn *conn;
-	char hdrs[SG_ORDERS_ORIGIN_MAX + 256];
-};
 
 static void vreply(struct http_conn *conn, const char *hdrs, uint16_t code,
 		   const char *reason, const char *fmt, va_list ap)
@@ -699,10 +730,12 @@ static void new_id(char id[SG_ORDER_ID_LEN + 1])
 static void submit(struct sg_orders *o, const struct answer *a,
 		   const struct http_msg *msg)
 {
-	char key[SG_ORDER_KEY_MAX + 1], id[SG_ORDER_ID_LEN + 1];
+	char key[SG_ORDER_KEY_MAX + 1];
 	char *canon = NULL, *store = NULL;
+	struct sg_outbox_new *n;
 	struct sg_order_err e;
-	bool has_key, dup, same;
+	struct pend *p;
+	bool has_key;
 	size_t len;
 	int err;
 
@@ -736,43 +769,114 @@ static void submit(struct sg_orders *o, const struct answer *a,
 		       "out of memory, try again");
 		goto out;
 	}
-	if (sg_outbox_count(o->ob, SG_ORDER_PENDING) >=
+	if (sg_outbox_count(o->ob, SG_ORDER_PENDING) + o->pc >=
 	    (uint64_t)o->conf.max_pending) {
 		refuse(o, a, 503, "Service Unavailable", "outbox-full",
 		       "too many orders wait for delivery, try again later");
 		goto out;
 	}
 
-	new_id(id);
-	err = sg_outbox_insert(o->ob, id, store, canon, has_key ? key : NULL,
-			       now_ms(), &dup, &same);
-	if (err) {
-		refuse(o, a, 503, "Service Unavailable", "storage",
-		       "the order could not be stored, try again");
-		goto out;
-	}
-	if (dup && !same) {
-		refuse(o, a, 409, "Conflict", "idempotency-key-reused",
-		       "this Idempotency-Key was used for a different order");
-		goto out;
-	}
-	if (dup) {
-		++o->st.duplicates;
-		SG_INFO(SG_SUB_API, NULL, "order %s (store %s): submitted "
-			"again with the same Idempotency-Key", id, store);
-	}
-	else {
-		++o->st.received;
-		SG_INFO(SG_SUB_API, NULL, "order %s (store %s) received", id,
-			store);
-		kick(o, 0);
-	}
-	/* on disk (fsynced) before the shopper hears "received" */
-	answer(a, 201, "Created", "{\"order\":\"%s\",\"status\":"
-	       "\"received\"}\n", id);
+	/* stored with the others of this window, answered after the
+	 * commit (on disk, fsynced, before the shopper hears "received") */
+	p = &o->pend[o->pc];
+	n = &o->nv[o->pc];
+	memset(p, 0, sizeof(*p));
+	memset(n, 0, sizeof(*n));
+	p->a.conn = mem_ref(a->conn);
+	str_ncpy(p->a.hdrs, a->hdrs, sizeof(p->a.hdrs));
+	p->canon = canon;
+	p->store = store;
+	canon = store = NULL;
+	if (has_key)
+		str_ncpy(p->key, key, sizeof(p->key));
+	new_id(n->id);
+	n->store = p->store;
+	n->body = p->canon;
+	n->client_key = has_key ? p->key : NULL;
+	n->now = now_ms();
+	if (++o->pc == SG_ORDERS_BATCH)
+		flush(o);
+	else
+		flush_soon(o);
  out:
 	mem_deref(canon);
 	mem_deref(store);
+}
+
+/* The group commit: every order and delivery outcome since the last one
+ * in one transaction, then the answers (the same as one order alone
+ * would get: 201, the dedupe's 201 or 409, or 503 storage for all). */
+static void flush(void *arg)
+{
+	struct sg_orders *o = arg;
+	struct sg_outbox_outcome cv[SG_ORDERS_INFLIGHT];
+	struct flight *landed[SG_ORDERS_INFLIGHT];
+	size_t i, cc = 0, pc = o->pc;
+	bool fresh = false;
+	int err;
+
+	tmr_cancel(&o->ftmr);
+	for (i = 0; i < SG_ORDERS_INFLIGHT; i++) {
+		if (o->fl[i] && o->fl[i]->landed) {
+			landed[cc] = o->fl[i];
+			cv[cc++] = o->fl[i]->oc;
+		}
+	}
+	if (!pc && !cc)
+		return;
+	err = sg_outbox_commit(o->ob, o->nv, pc, cv, cc);
+	o->pc = 0;
+
+	for (i = 0; i < pc; i++) {
+		struct pend *p = &o->pend[i];
+		const struct sg_outbox_new *n = &o->nv[i];
+
+		if (err) {
+			refuse(o, &p->a, 503, "Service Unavailable",
+			       "storage", "the order could not be stored, "
+			       "try again");
+		}
+		else if (n->dup && !n->same) {
+			refuse(o, &p->a, 409, "Conflict",
+			       "idempotency-key-reused", "this "
+			       "Idempotency-Key was used for a different "
+			       "order");
+		}
+		else {
+			if (n->dup) {
+				++o->st.duplicates;
+				SG_INFO(SG_SUB_API, NULL, "order %s (store "
+					"%s): submitted again with the same "
+					"Idempotency-Key", n->id, n->store);
+			}
+			else {
+				++o->st.received;
+				fresh = true;
+				SG_INFO(SG_SUB_API, NULL, "order %s (store "
+					"%s) received", n->id, n->store);
+			}
+			answer(&p->a, 201, "Created", "{\"order\":\"%s\","
+			       "\"status\":\"received\"}\n", n->id);
+		}
+		p->a.conn = mem_deref(p->a.conn);
+		p->canon = mem_deref(p->canon);
+		p->store = mem_deref(p->store);
+	}
+
+	for (i = 0; i < cc; i++) {
+		struct flight *f = landed[i];
+		size_t j;
+
+		if (err || cv[i].err)
+			SG_ERR(SG_SUB_API, NULL, "order %s: outcome not "
+			       "recorded: %m; it stays pending", f->id,
+			       err ? err : cv[i].err);
+		for (j = 0; j < SG_ORDERS_INFLIGHT; j++)
+			if (o->fl[j] == f)
+				o->fl[j] = mem_deref(o->fl[j]);
+	}
+	if (cc || fresh)
+		kick(o, err ? 1000 : 0);
 }
 
 /* A header's value as a string; false when absent, repeated or too long. */
@@ -991,6 +1095,12 @@ int sg_orders_metrics(struct re_printf *pf, const struct sg_orders *o)
 				  sg_order_state_name((enum sg_order_state)i),
 				  (unsigned long long)sg_outbox_count(o->ob,
 					(enum sg_order_state)i));
+	err |= re_hprintf(pf, "# HELP storegw_orders_commits_total Outbox "
+			  "transactions (fsyncs): orders and delivery outcomes "
+			  "of one short window share one.\n"
+			  "# TYPE storegw_orders_commits_total counter\n"
+			  "storegw_orders_commits_total %llu\n",
+			  (unsigned long long)sg_outbox_commits(o->ob));
 	err |= re_hprintf(pf, "# HELP storegw_orders_inflight Deliveries "
 			  "in progress.\n# TYPE storegw_orders_inflight "
 			  "gauge\nstoregw_orders_inflight %zu\n",

@@ -158,6 +158,44 @@ int sg_outbox_insert(struct sg_outbox *ob, char id[SG_ORDER_ID_LEN + 1],
 		     const char *client_key, int64_t now, bool *dup,
 		     bool *same);
 
+/** One new order of a batch (sg_outbox_commit). */
+struct sg_outbox_new {
+	char id[SG_ORDER_ID_LEN + 1];  /**< new id; on a duplicate, the
+					    existing row's                */
+	const char *store;
+	const char *body;
+	const char *client_key;        /**< NULL: none                     */
+	int64_t now;
+	bool dup;                      /**< out: the key was known         */
+	bool same;                     /**< out: ... with an equal body    */
+};
+
+/** One delivery outcome of a batch: the pending row id goes to state to;
+ * PENDING: a = attempts, b = next_attempt (a retry); DELIVERED: a = the
+ * time; FAILED: a, b unused. */
+struct sg_outbox_outcome {
+	char id[SG_ORDER_ID_LEN + 1];
+	enum sg_order_state to;
+	int64_t a, b;
+	int status;                    /**< the HTTP status                 */
+	int err;                       /**< out: ENOENT, the row was not
+					    pending (nothing changed)     */
+};
+
+/**
+ * Group commit: store the new orders nv (each deduped by client key as
+ * sg_outbox_insert does, also against earlier ones of nv) and record the
+ * outcomes cv in ONE transaction and one fsync.
+ *
+ * @return 0: all done (see each dup/same/err), or an errno value: nothing
+ *         of it was written
+ */
+int sg_outbox_commit(struct sg_outbox *ob, struct sg_outbox_new *nv,
+		     size_t nc, struct sg_outbox_outcome *cv, size_t cc);
+
+/** Write transactions committed since open (tests, stats). */
+uint64_t sg_outbox_commits(const struct sg_outbox *ob);
+
 /** The stored (canonical) body of an order: a libre mem string. */
 int sg_outbox_body(struct sg_outbox *ob, const char *id, char **bodyp,
 		   int64_t *created);
@@ -232,6 +270,10 @@ struct sg_orders;
 
 /** Delivery attempts in flight at once (over every store). */
 #define SG_ORDERS_INFLIGHT 4
+/** Orders stored in one transaction at most (group commit) ... */
+#define SG_ORDERS_BATCH 256
+/** ... of those arriving within this many ms of the first */
+#define SG_ORDERS_BATCH_MS 1
 
 struct sg_orders_stats {
 	uint64_t received;      /**< new orders stored                   */

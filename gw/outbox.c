@@ -1,4 +1,5 @@
-/* The durable order outbox: one SQLite file, WAL, fsync on every commit. */
+/* The durable order outbox: one SQLite file, WAL, fsync on every commit;
+ * many orders and outcomes may share one commit (sg_outbox_commit). */
 #include <string.h>
 #include <sqlite3.h>
 #include <re.h>
@@ -7,6 +8,7 @@
 struct sg_outbox {
 	sqlite3 *db;
 	uint64_t count[SG_ORDER_STATE_COUNT];
+	uint64_t commits;      /**< write transactions committed      */
 };
 
 static const char *const state_names[SG_ORDER_STATE_COUNT] = {
@@ -156,82 +158,175 @@ static void rollback(struct sg_outbox *ob)
 		(void)sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* One new order inside the open transaction: the dedupe lookup (which
+ * sees the rows written earlier in the same transaction), then the row. */
+static int insert_one(struct sg_outbox *ob, sqlite3_stmt *look,
+		      sqlite3_stmt *ins, struct sg_outbox_new *n)
+{
+	int rc;
+
+	n->dup = false;
+	n->same = false;
+	if (n->client_key) {
+		sqlite3_reset(look);
+		sqlite3_bind_text(look, 1, n->store, -1, SQLITE_STATIC);
+		sqlite3_bind_text(look, 2, n->client_key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(look);
+		if (rc == SQLITE_ROW) {
+			const char *oid = (const char *)
+				sqlite3_column_text(look, 0);
+			const char *ob_body = (const char *)
+				sqlite3_column_text(look, 1);
+
+			str_ncpy(n->id, oid ? oid : "", sizeof(n->id));
+			n->same = ob_body && !strcmp(ob_body, n->body);
+			n->dup = true;
+			sqlite3_reset(look);
+			return 0;
+		}
+		sqlite3_reset(look);
+		if (rc != SQLITE_DONE)
+			return sq_err(ob->db, rc, "lookup");
+	}
+	sqlite3_reset(ins);
+	sqlite3_bind_text(ins, 1, n->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 2, n->store, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 3, n->body, -1, SQLITE_STATIC);
+	if (n->client_key)
+		sqlite3_bind_text(ins, 4, n->client_key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(ins, 4);
+	sqlite3_bind_int64(ins, 5, n->now);
+	rc = sqlite3_step(ins);
+	sqlite3_reset(ins);
+	return rc == SQLITE_DONE ? 0 : sq_err(ob->db, rc, "insert");
+}
+
+/* One outcome inside the open transaction; a row no longer pending is
+ * that outcome's ENOENT, not the transaction's failure. */
+static int record_one(struct sg_outbox *ob, sqlite3_stmt *const *up,
+		      struct sg_outbox_outcome *c)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (c->to >= SG_ORDER_STATE_COUNT)
+		return EINVAL;
+	st = up[c->to];
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, c->a);
+	sqlite3_bind_int64(st, 3, c->b);
+	sqlite3_bind_int(st, 4, c->status);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sq_err(ob->db, rc, "update");
+	c->err = sqlite3_changes(ob->db) ? 0 : ENOENT;
+	return 0;
+}
+
+/* The UPDATE per outcome, by the state it leads to. */
+static const char *const update_sql[SG_ORDER_STATE_COUNT] = {
+	"UPDATE orders SET attempts = ?2, next_attempt = ?3, "
+	"last_status = ?4 WHERE id = ?1 AND state = 0",
+	"UPDATE orders SET state = 1, delivered = ?2, "
+	"attempts = attempts + 1, last_status = ?4 "
+	"WHERE id = ?1 AND state = 0",
+	"UPDATE orders SET state = 2, attempts = attempts + 1, "
+	"last_status = ?4 WHERE id = ?1 AND state = 0",
+};
+
+int sg_outbox_commit(struct sg_outbox *ob, struct sg_outbox_new *nv,
+		     size_t nc, struct sg_outbox_outcome *cv, size_t cc)
+{
+	sqlite3_stmt *look = NULL, *ins = NULL;
+	sqlite3_stmt *up[SG_ORDER_STATE_COUNT] = {NULL};
+	uint64_t added = 0;
+	size_t i;
+	int err;
+
+	if (!ob || (nc && !nv) || (cc && !cv))
+		return EINVAL;
+	if (!nc && !cc)
+		return 0;
+	for (i = 0; i < nc; i++)
+		if (!nv[i].store || !nv[i].body)
+			return EINVAL;
+
+	/* IMMEDIATE: take the write lock now, so the lookups and the
+	 * inserts see the same file */
+	err = exec(ob, "BEGIN IMMEDIATE");
+	if (err)
+		return err;
+	if (nc) {
+		err = prepare(ob, &look, "SELECT id, body FROM orders WHERE "
+			      "store = ?1 AND client_key = ?2");
+		if (!err)
+			err = prepare(ob, &ins, "INSERT INTO orders (id, "
+				      "store, body, client_key, created, "
+				      "next_attempt) VALUES "
+				      "(?1, ?2, ?3, ?4, ?5, ?5)");
+	}
+	for (i = 0; !err && cc && i < SG_ORDER_STATE_COUNT; i++)
+		err = prepare(ob, &up[i], update_sql[i]);
+	for (i = 0; !err && i < nc; i++) {
+		err = insert_one(ob, look, ins, &nv[i]);
+		if (!err && !nv[i].dup)
+			++added;
+	}
+	for (i = 0; !err && i < cc; i++)
+		err = record_one(ob, up, &cv[i]);
+	if (!err)
+		err = exec(ob, "COMMIT");
+
+	sqlite3_finalize(look);
+	sqlite3_finalize(ins);
+	for (i = 0; i < SG_ORDER_STATE_COUNT; i++)
+		sqlite3_finalize(up[i]);
+	if (err) {
+		/* nothing half-written: every order and outcome is undone */
+		rollback(ob);
+		for (i = 0; i < nc; i++)
+			nv[i].dup = nv[i].same = false;
+		return err;
+	}
+	++ob->commits;
+	ob->count[SG_ORDER_PENDING] += added;
+	for (i = 0; i < cc; i++) {
+		if (cv[i].err || cv[i].to == SG_ORDER_PENDING)
+			continue;
+		if (ob->count[SG_ORDER_PENDING])
+			--ob->count[SG_ORDER_PENDING];
+		++ob->count[cv[i].to];
+	}
+	return 0;
+}
+
 int sg_outbox_insert(struct sg_outbox *ob, char id[SG_ORDER_ID_LEN + 1],
 		     const char *store, const char *body,
 		     const char *client_key, int64_t now, bool *dup,
 		     bool *same)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, err;
+	struct sg_outbox_new n;
+	int err;
 
 	if (!ob || !id || !store || !body || !dup || !same)
 		return EINVAL;
-	*dup = false;
-	*same = false;
-
-	/* IMMEDIATE: take the write lock now, so the lookup and the insert
-	 * see the same file */
-	err = exec(ob, "BEGIN IMMEDIATE");
-	if (err)
-		return err;
-
-	if (client_key) {
-		err = prepare(ob, &st, "SELECT id, body FROM orders WHERE "
-			      "store = ?1 AND client_key = ?2");
-		if (err)
-			goto out;
-		sqlite3_bind_text(st, 1, store, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, client_key, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			const char *oid = (const char *)
-				sqlite3_column_text(st, 0);
-			const char *ob_body = (const char *)
-				sqlite3_column_text(st, 1);
-
-			str_ncpy(id, oid ? oid : "", SG_ORDER_ID_LEN + 1);
-			*same = ob_body && !strcmp(ob_body, body);
-			*dup = true;
-			goto out;
-		}
-		if (rc != SQLITE_DONE) {
-			err = sq_err(ob->db, rc, "lookup");
-			goto out;
-		}
-		sqlite3_finalize(st);
-		st = NULL;
-	}
-
-	err = prepare(ob, &st, "INSERT INTO orders (id, store, body, "
-		      "client_key, created, next_attempt) VALUES "
-		      "(?1, ?2, ?3, ?4, ?5, ?5)");
-	if (err)
-		goto out;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, store, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
-	if (client_key)
-		sqlite3_bind_text(st, 4, client_key, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_int64(st, 5, now);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		err = sq_err(ob->db, rc, "insert");
-		goto out;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-
-	err = exec(ob, "COMMIT");
-	if (!err)
-		++ob->count[SG_ORDER_PENDING];
-
- out:
-	sqlite3_finalize(st);
-	/* a duplicate wrote nothing; an error leaves nothing half-written */
-	rollback(ob);
+	n = (struct sg_outbox_new){.store = store, .body = body,
+		.client_key = client_key, .now = now};
+	str_ncpy(n.id, id, sizeof(n.id));
+	err = sg_outbox_commit(ob, &n, 1, NULL, 0);
+	*dup = n.dup;
+	*same = n.same;
+	if (!err && n.dup)
+		str_ncpy(id, n.id, SG_ORDER_ID_LEN + 1);
 	return err;
+}
+
+uint64_t sg_outbox_commits(const struct sg_outbox *ob)
+{
+	return ob ? ob->commits : 0;
 }
 
 int sg_outbox_body(struct sg_outbox *ob, const char *id, char **bodyp,
@@ -349,64 +444,37 @@ int sg_outbox_next_due(struct sg_outbox *ob, const char *const *skip,
 	return err;
 }
 
-/* One UPDATE of a pending row in its own (fsynced) transaction. */
-static int update(struct sg_outbox *ob, const char *sql, const char *id,
-		  int64_t a, int64_t b, int status, enum sg_order_state to)
+/* One outcome in its own (fsynced) transaction. */
+static int update(struct sg_outbox *ob, const char *id, int64_t a,
+		  int64_t b, int status, enum sg_order_state to)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, err;
+	struct sg_outbox_outcome c = {.to = to, .a = a, .b = b,
+		.status = status};
+	int err;
 
-	err = prepare(ob, &st, sql);
-	if (err)
-		return err;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, a);
-	sqlite3_bind_int64(st, 3, b);
-	sqlite3_bind_int(st, 4, status);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		err = sq_err(ob->db, rc, "update");
-	else if (!sqlite3_changes(ob->db))
-		err = ENOENT;
-	sqlite3_finalize(st);
-	if (!err && to != SG_ORDER_PENDING) {
-		if (ob->count[SG_ORDER_PENDING])
-			--ob->count[SG_ORDER_PENDING];
-		++ob->count[to];
-	}
-	return err;
+	if (!ob || !id)
+		return EINVAL;
+	str_ncpy(c.id, id, sizeof(c.id));
+	err = sg_outbox_commit(ob, NULL, 0, &c, 1);
+	return err ? err : c.err;
 }
 
 int sg_outbox_delivered(struct sg_outbox *ob, const char *id, int64_t now,
 			int status)
 {
-	if (!ob || !id)
-		return EINVAL;
-	return update(ob, "UPDATE orders SET state = 1, delivered = ?2, "
-		      "attempts = attempts + 1, last_status = ?4 "
-		      "WHERE id = ?1 AND state = 0", id, now, 0,
-		      status, SG_ORDER_DELIVERED);
+	return update(ob, id, now, 0, status, SG_ORDER_DELIVERED);
 }
 
 int sg_outbox_failed(struct sg_outbox *ob, const char *id, int status)
 {
-	if (!ob || !id)
-		return EINVAL;
-	return update(ob, "UPDATE orders SET state = 2, "
-		      "attempts = attempts + 1, last_status = ?4 "
-		      "WHERE id = ?1 AND state = 0", id, 0, 0,
-		      status, SG_ORDER_FAILED);
+	return update(ob, id, 0, 0, status, SG_ORDER_FAILED);
 }
 
 int sg_outbox_retry(struct sg_outbox *ob, const char *id, unsigned attempts,
 		    int64_t next_attempt, int status)
 {
-	if (!ob || !id)
-		return EINVAL;
-	return update(ob, "UPDATE orders SET attempts = ?2, "
-		      "next_attempt = ?3, last_status = ?4 "
-		      "WHERE id = ?1 AND state = 0", id, attempts,
-		      next_attempt, status, SG_ORDER_PENDING);
+	return update(ob, id, attempts, next_attempt, status,
+		      SG_ORDER_PENDING);
 }
 
 uint64_t sg_outbox_count(const struct sg_outbox *ob, enum sg_order_state s)

@@ -178,7 +178,11 @@ async function hundredConcurrent() {
   await withServer(async (srv) => {
     const gw = await startGateway('orders-100', gwGroups(srv, dbFile('orders-100')));
     try {
+      const t0 = Date.now();
       const rs = await Promise.all(Array.from({ length: 100 }, (_, i) => submit(gw, order(i))));
+      const mc = /storegw_orders_commits_total (\d+)\n/.exec(await (await fetch(`${gw.url}/metrics`)).text());
+      console.log(`hundred_concurrent: 100 orders answered in ${Date.now() - t0} ms, ` +
+        `${mc ? mc[1] : '?'} outbox commits`);
       assert(rs.every((r) => r.status === 201), `all 201 (${rs.map((r) => r.status).join(',')})`);
       const ids = new Set(rs.map((r) => r.json.order));
       assert(ids.size === 100, `100 distinct order ids (${ids.size})`);
@@ -188,6 +192,32 @@ async function hundredConcurrent() {
       assert([...srv.byKey.values()].every((v) => v.count === 1), 'each exactly once');
       const d = await admin(gw, 'delivered');
       assert(d.length === 100, `admin: 100 delivered (${d.length})`);
+    } finally {
+      await stopGateway(gw);
+    }
+  });
+}
+
+// (c2) the same Idempotency-Key sent 10 times at once (several in one
+// group commit window): one order, every answer 201 with its id,
+// delivered once.
+async function sameKeyConcurrent() {
+  await withServer(async (srv) => {
+    const gw = await startGateway('orders-samekey', gwGroups(srv, dbFile('orders-samekey')));
+    try {
+      const rs = await Promise.all(Array.from({ length: 10 },
+        () => submit(gw, order(7), { 'Idempotency-Key': 'same-window' })));
+      assert(rs.every((r) => r.status === 201), `all 201 (${rs.map((r) => r.status).join(',')})`);
+      const ids = new Set(rs.map((r) => r.json.order));
+      assert(ids.size === 1, `one order id (${[...ids].join(',')})`);
+      const mc = /storegw_orders_commits_total (\d+)\n/.exec(await (await fetch(`${gw.url}/metrics`)).text());
+      console.log(`same_key_concurrent: ${mc ? mc[1] : '?'} outbox commits for 10 POSTs`);
+      const id = [...ids][0];
+      await waitFor(() => srv.byKey.has(id), 10000, 'order delivered');
+      await sleep(1000);
+      assert(srv.raw.length === 1, `one request at the order server (${srv.raw.length})`);
+      const all = await admin(gw, 'delivered');
+      assert(all.length === 1 && all[0].id === id, `admin: one delivered (${all.length})`);
     } finally {
       await stopGateway(gw);
     }
@@ -485,6 +515,7 @@ module.exports = [
   { name: 'delivered_once', fn: deliveredOnce, timeout: 30000 },
   { name: 'outage_and_restart', fn: outageAndRestart, timeout: 60000 },
   { name: 'hundred_concurrent', fn: hundredConcurrent, timeout: 60000 },
+  { name: 'same_key_concurrent', fn: sameKeyConcurrent, timeout: 30000 },
   { name: 'malformed', fn: malformed, timeout: 30000 },
   { name: 'admin_states', fn: adminStates, timeout: 30000 },
   { name: 'refused_for_good', fn: refusedForGood, timeout: 30000 },

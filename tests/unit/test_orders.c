@@ -311,6 +311,126 @@ static int test_outbox(void)
 	return err;
 }
 
+/* Group commit: many orders (and outcomes) in one transaction; a key
+ * repeated inside the batch is one order; one bad row fails the whole
+ * batch and nothing of it is stored. */
+static int batch_body(void)
+{
+	struct sg_outbox *ob = NULL;
+	struct sg_outbox_new nv[200];
+	struct sg_outbox_outcome cv[2];
+	struct sg_order_row r;
+	char keys[200][16];
+	uint64_t c0;
+	size_t i;
+
+	TEST_EQ(sg_outbox_open(&ob, dbpath), 0);
+	c0 = sg_outbox_commits(ob);
+	memset(nv, 0, sizeof(nv));
+	for (i = 0; i < 200; i++) {
+		re_snprintf(nv[i].id, sizeof(nv[i].id), "%032zx", i + 1);
+		re_snprintf(keys[i], sizeof(keys[i]), "key%zu", i);
+		nv[i].store = "shop";
+		nv[i].body = "{\"a\":1}";
+		nv[i].client_key = i % 2 ? keys[i] : NULL;
+		nv[i].now = 1000 + (int64_t)i;
+	}
+	/* the last two repeat the key of order 1: the same body, then
+	 * another */
+	nv[198].client_key = keys[1];
+	nv[199].client_key = keys[1];
+	nv[199].body = "{\"a\":2}";
+	TEST_EQ(sg_outbox_commit(ob, nv, 200, NULL, 0), 0);
+	TEST_EQ(sg_outbox_commits(ob), c0 + 1);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_PENDING), 198);
+	TEST_ASSERT(!nv[0].dup && !nv[1].dup && !nv[197].dup);
+	TEST_ASSERT(nv[198].dup && nv[198].same);
+	TEST_STREQ(nv[198].id, "00000000000000000000000000000002");
+	TEST_ASSERT(nv[199].dup && !nv[199].same);
+	TEST_STREQ(nv[199].id, "00000000000000000000000000000002");
+	TEST_EQ(sg_outbox_get(ob, "000000000000000000000000000000c7", &r),
+		ENOENT);
+
+	/* outcomes and new orders together: one more commit; an outcome of
+	 * a row not pending is that outcome's ENOENT only */
+	memset(cv, 0, sizeof(cv));
+	str_ncpy(cv[0].id, "00000000000000000000000000000001",
+		 sizeof(cv[0].id));
+	cv[0].to = SG_ORDER_DELIVERED;
+	cv[0].a = 5000;
+	cv[0].status = 201;
+	str_ncpy(cv[1].id, "000000000000000000000000000000ff",
+		 sizeof(cv[1].id));
+	cv[1].to = SG_ORDER_FAILED;
+	cv[1].status = 422;
+	memset(nv, 0, 2 * sizeof(nv[0]));
+	str_ncpy(nv[0].id, "10000000000000000000000000000001",
+		 sizeof(nv[0].id));
+	nv[0].store = "shop";
+	nv[0].body = "{\"b\":1}";
+	nv[0].now = 6000;
+	TEST_EQ(sg_outbox_commit(ob, nv, 1, cv, 2), 0);
+	TEST_EQ(sg_outbox_commits(ob), c0 + 2);
+	TEST_EQ(cv[0].err, 0);
+	TEST_EQ(cv[1].err, ENOENT);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_PENDING), 198);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_DELIVERED), 1);
+	TEST_EQ(sg_outbox_get(ob, "00000000000000000000000000000001", &r), 0);
+	TEST_EQ(r.state, SG_ORDER_DELIVERED);
+	TEST_EQ(r.delivered, 5000);
+
+	/* a failure inside a batch (the third row's id exists): nothing of
+	 * the batch is stored, the outcome is undone too */
+	memset(nv, 0, 3 * sizeof(nv[0]));
+	for (i = 0; i < 3; i++) {
+		nv[i].store = "shop";
+		nv[i].body = "{\"c\":1}";
+		nv[i].now = 7000;
+	}
+	str_ncpy(nv[0].id, "20000000000000000000000000000001",
+		 sizeof(nv[0].id));
+	str_ncpy(nv[1].id, "20000000000000000000000000000002",
+		 sizeof(nv[1].id));
+	nv[1].client_key = "fresh";
+	str_ncpy(nv[2].id, "00000000000000000000000000000003",
+		 sizeof(nv[2].id));
+	memset(cv, 0, sizeof(cv[0]));
+	str_ncpy(cv[0].id, "00000000000000000000000000000003",
+		 sizeof(cv[0].id));
+	cv[0].to = SG_ORDER_FAILED;
+	cv[0].status = 422;
+	TEST_ASSERT(sg_outbox_commit(ob, nv, 3, cv, 1) != 0);
+	TEST_EQ(sg_outbox_commits(ob), c0 + 2);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_PENDING), 198);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_FAILED), 0);
+	TEST_EQ(sg_outbox_get(ob, "20000000000000000000000000000001", &r),
+		ENOENT);
+	TEST_EQ(sg_outbox_get(ob, "20000000000000000000000000000002", &r),
+		ENOENT);
+	TEST_EQ(sg_outbox_get(ob, "00000000000000000000000000000003", &r), 0);
+	TEST_EQ(r.state, SG_ORDER_PENDING);
+	ob = mem_deref(ob);
+
+	/* reopened: the same (the counts come from the file) */
+	TEST_EQ(sg_outbox_open(&ob, dbpath), 0);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_PENDING), 198);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_DELIVERED), 1);
+	TEST_EQ(sg_outbox_count(ob, SG_ORDER_FAILED), 0);
+	mem_deref(ob);
+	return 0;
+}
+
+static int test_outbox_batch(void)
+{
+	int err = tmp_db();
+
+	if (err)
+		return err;
+	err = batch_body();
+	tmp_db_rm();
+	return err;
+}
+
 static int test_outbox_bad_path(void)
 {
 	struct sg_outbox *ob = NULL;
@@ -899,6 +1019,7 @@ const struct sg_test sg_tests_orders[] = {
 	{"canonical", test_canonical},
 	{"backoff", test_backoff},
 	{"outbox", test_outbox},
+	{"outbox_batch", test_outbox_batch},
 	{"outbox_bad_path", test_outbox_bad_path},
 	{"url", test_url},
 	{"conf", test_conf},
