@@ -224,6 +224,47 @@ async function sameKeyConcurrent() {
   });
 }
 
+// (c3) the outbox cannot commit (another process holds its write lock
+// longer than the gateway's busy timeout): every order of the window gets
+// 503 storage and none is stored or delivered; once the lock is gone,
+// orders are stored again.
+async function commitFails() {
+  const { spawn } = require('child_process');
+  await withServer(async (srv) => {
+    const db = dbFile('orders-lock');
+    const gw = await startGateway('orders-lock', gwGroups(srv, db));
+    const locker = spawn('python3', ['-c', [
+      'import sqlite3, sys, time',
+      `c = sqlite3.connect(${JSON.stringify(db)}, isolation_level=None)`,
+      'c.execute("BEGIN IMMEDIATE")',
+      'print("locked", flush=True)',
+      'time.sleep(6)',
+      'c.execute("ROLLBACK")',
+    ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve, reject) => {
+        locker.stdout.on('data', (d) => { if (/locked/.test(d)) resolve(); });
+        locker.on('exit', () => reject(new Error('locker ended early')));
+      });
+      const rs = await Promise.all(Array.from({ length: 3 }, (_, i) => submit(gw, order(i))));
+      assert(rs.every((r) => r.status === 503 && r.json.error === 'storage'),
+        `all 503 storage (${rs.map((r) => r.text).join(' ')})`);
+      await new Promise((resolve) => {
+        if (locker.exitCode !== null) resolve(); else locker.on('exit', resolve);
+      });
+      const all = await admin(gw);
+      assert(all.length === 0, `nothing stored (${all.length})`);
+      const ok = await submit(gw, order(9));
+      assert(ok.status === 201, `stored once the lock is gone (${ok.status})`);
+      await waitFor(() => srv.byKey.has(ok.json.order), 10000, 'delivered');
+      assert(srv.raw.length === 1, `only that one delivered (${srv.raw.length})`);
+    } finally {
+      if (locker.exitCode === null) locker.kill('SIGKILL');
+      await stopGateway(gw);
+    }
+  });
+}
+
 // (d) malformed orders: 400 naming the field, nothing stored.
 async function malformed() {
   const o = order(1);
@@ -516,6 +557,7 @@ module.exports = [
   { name: 'outage_and_restart', fn: outageAndRestart, timeout: 60000 },
   { name: 'hundred_concurrent', fn: hundredConcurrent, timeout: 60000 },
   { name: 'same_key_concurrent', fn: sameKeyConcurrent, timeout: 30000 },
+  { name: 'commit_fails', fn: commitFails, timeout: 30000 },
   { name: 'malformed', fn: malformed, timeout: 30000 },
   { name: 'admin_states', fn: adminStates, timeout: 30000 },
   { name: 'refused_for_good', fn: refusedForGood, timeout: 30000 },
