@@ -8,6 +8,7 @@
 // analyser on the received track); chat is shared, bad codes are refused
 // and counted, the friend leaving keeps the call up.
 'use strict';
+const path = require('path');
 const lib = require('./lib');
 const { stopGateway, newPage, assert, waitFor, freePort, sleep } = lib;
 const { token, storegwHub, stop } = require('./peers');
@@ -293,12 +294,17 @@ async function widgetInvite() {
     const link = await a.page.inputValue('[data-testid=invite-link]');
     assert(/\/store\/product\.html\?sku=CHAIR-02&join=[0-9a-f]{32}$/.test(link), `the invite link (${link})`);
     console.log(`    A's widget shows ${link.replace(/join=.*/, 'join=<code>')}`);
+    await a.page.screenshot({ path: path.join(lib.OUTDIR, 'friends-invite-a.png') });
 
     b = await newPage(gw);
     await b.page.goto(link);
     await waitFor(async () => (await widget(b.page, 'w.state')) === 'connected', 15000,
       'B joined from the link');
-    assert(await b.page.isHidden('[data-testid=invite]'), 'a friend has no invite button');
+    for (const id of ['invite', 'switch', 'keypad']) {
+      assert(await b.page.isHidden(`[data-testid=${id}]`), `a friend has no ${id} button`);
+    }
+    assert(await a.page.isVisible('[data-testid=switch]'), 'the first shopper keeps switch');
+    await b.page.screenshot({ path: path.join(lib.OUTDIR, 'friends-joined-b.png') });
     await waitFor(async () => (await widget(b.page, '(await w.stats()).framesDecoded')) > 30, 15000,
       'B decodes the rep\'s video in the widget');
     const c = await calls(gw);

@@ -280,6 +280,9 @@ form.send[hidden] { display: none; }
       show(ui.camera, w.media === 'video');
       show(ui.keys, w.media !== 'chat');
       show(ui.invite, s === 'connected' && w.media !== 'chat' && !w.joined);
+      /* a friend on a shared call neither switches the rep nor dials */
+      show(ui.sw, !w.joined);
+      if (w.joined) show(ui.keys, false);
       show(ui.inviteBox, inCall && !!w.inviteUrl);
       if (!inCall || w.media === 'chat') { show(ui.keypad, false); ui.keys.setAttribute('aria-expanded', 'false'); }
       show(ui.chat, inCall || (s === 'ended' && ui.log.children.length > 0));
