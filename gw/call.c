@@ -62,6 +62,9 @@ struct sg_call {
 	struct sg_route *swroute;      /**< a switch under way             */
 	struct tmr tmr_leg;            /**< a rep's leg failed: next contact */
 	bool rep_answered;             /**< the routed rep answered        */
+	bool pager;                    /**< chat-only to a rep: MESSAGE legs
+					    (RFC 3428 pager mode), no media */
+	bool pager_leg;                /**< a MESSAGE leg open on call->ref */
 	bool sw_refused;               /**< a switch candidate unreachable  */
 	struct sg_sipcall *sip2;       /**< switch: the leg to the new rep  */
 	uint32_t ref2;                 /**< its call_ref                   */
@@ -136,6 +139,22 @@ static void friends_detach(struct sg_call *call)
 		OPENSSL_cleanse(call->invv[i].code, sizeof(call->invv[i].code));
 }
 
+/* Chat-only: the MESSAGE leg on call->ref goes (late responses and
+ * replies go nowhere). */
+static void pager_drop(struct sg_call *call)
+{
+	struct sg_hublegs *h = call->app ? sg_app_hublegs(call->app) : NULL;
+	struct sg_sipsig sig;
+
+	if (!call->pager_leg)
+		return;
+	call->pager_leg = false;
+	if (!h)
+		return;
+	sg_hublegs_sig(h, &sig);
+	(void)sig.hangup(sig.arg, call->ref);
+}
+
 static void destructor(void *arg)
 {
 	struct sg_call *call = arg;
@@ -156,6 +175,7 @@ static void destructor(void *arg)
 	call->sip = mem_deref(call->sip);
 	call->sip_prev = mem_deref(call->sip_prev);
 	call->offer_kept = mem_deref(call->offer_kept);
+	pager_drop(call);
 	/* the reps go back to the router (queued shoppers are served) */
 	call->swroute = mem_deref(call->swroute);
 	call->route = mem_deref(call->route);
@@ -849,6 +869,7 @@ static void leg_drop(struct sg_call *call)
 {
 	struct sg_sipcall *sip = call->sip;
 
+	pager_drop(call);
 	/* unlinked first: an ENDED its hangup may send finds no call */
 	call->sip = NULL;
 	call->hub = false;
@@ -887,7 +908,8 @@ void sg_call_end_later(struct sg_call *call, const struct sg_sipcall *leg,
 		tmr_start(&call->tmr_sw, 0, switch_leg_failed, call);
 		return;
 	}
-	if (call->route && !call->rep_answered && call->sip) {
+	if (call->route && !call->rep_answered &&
+	    (call->sip || call->pager_leg)) {
 		SG_INFO(SG_SUB_API, call->id, "rep %s: leg ended before the "
 			"answer: %s (%d)", call->rep ? call->rep->id : "?",
 			reason, code);
@@ -908,6 +930,31 @@ static int send_queued(struct sg_call *call, unsigned position)
 	return msg_send(call, o, err);
 }
 
+/* Chat-only: the first MESSAGE to the contact; its 2xx answers. Hub
+ * contacts only so far (tel:/sip: contacts: the next one is tried). */
+static int pager_offer(struct sg_call *call, const struct sg_rep_conf *rep,
+		       size_t idx)
+{
+	char aor[SG_REP_ID_MAX + SG_STORE_ID_MAX + 8];
+	int err;
+
+	if (idx >= rep->contactc || strcmp(rep->contacts[idx], "hub") ||
+	    !sg_app_hublegs(call->app))
+		return ENOTSUP;
+	re_snprintf(aor, sizeof(aor), "sip:%s@%s", rep->id, rep->store);
+	err = sg_hublegs_page(sg_app_hublegs(call->app), call->ref, aor,
+			      "(a shopper wants to chat)");
+	if (err) {
+		SG_WARN(SG_SUB_API, call->id, "chat to rep %s failed: %m",
+			rep->id, err);
+		return err;
+	}
+	call->pager_leg = true;
+	call->hub = true;
+	call->rep = rep;
+	return 0;
+}
+
 static void route_offer(struct sg_call *call, struct sg_route *rt)
 {
 	const struct sg_rep_conf *rep = sg_route_rep(rt);
@@ -917,7 +964,10 @@ static void route_offer(struct sg_call *call, struct sg_route *rt)
 	leg_drop(call);
 	SG_INFO(SG_SUB_API, call->id, "trying rep %s at %s", rep->id,
 		rep->contacts[c]);
-	if (call->offer) {
+	if (call->pager) {
+		err = pager_offer(call, rep, (size_t)c);
+	}
+	else if (call->offer) {
 		err = sg_call_leg_to_contact(call, rep, (size_t)c);
 	}
 	else {
@@ -1106,8 +1156,8 @@ static int start_rep(struct sg_call *call, const char *sdp_text)
 		return err;
 	}
 	/* kept for a switch leg, which offers what the browser agreed */
-	err = str_dup(&call->offer, sdp_text);
-	if (!err)
+	err = sdp_text ? str_dup(&call->offer, sdp_text) : 0;
+	if (!err && sdp_text)
 		err = str_dup(&call->offer_kept, sdp_text);
 	if (err)
 		return err;
@@ -1377,7 +1427,8 @@ int sg_call_alloc(struct sg_call **cp, struct sg_app *app,
 			 call->adm.e164 : "echo", sizeof(call->to));
 	if (call->adm.target == SG_TARGET_SIP ||
 	    call->adm.target == SG_TARGET_REP) {
-		if (!strcmp(media, "chat")) {
+		if (!strcmp(media, "chat") &&
+		    call->adm.target == SG_TARGET_SIP) {
 			sg_webrtc_client_error(cli, callid,
 					       SG_ERR_NOT_SUPPORTED,
 					       "chat-only calls to a phone are "
@@ -1391,6 +1442,12 @@ int sg_call_alloc(struct sg_call **cp, struct sg_app *app,
 	SG_INFO(SG_SUB_API, call->id, "call to %s (%s) from %J", call->to,
 		media, sg_webrtc_client_peer(cli));
 
+	if (!strcmp(media, "chat") && call->adm.target == SG_TARGET_REP) {
+		/* chat-only to a rep: routed like a call, MESSAGE legs */
+		call->pager = true;
+		err = start_rep(call, NULL);
+		goto out;
+	}
 	if (!strcmp(media, "chat")) {
 		call->connected = true;
 		err = send_msg(call, "connected", NULL);
@@ -1560,6 +1617,15 @@ void sg_call_handle(struct sg_call *call, const char *type,
 		 * in the dialog (RFC 3428), and to the call's friends */
 		if (call->slot)
 			friend_chat(call, text);
+		else if (call->pager) {
+			if (!text || !call->rep_answered || !call->pager_leg ||
+			    sg_hublegs_page(sg_app_hublegs(call->app),
+					    call->ref, NULL, text))
+				sg_webrtc_client_error(call->cli, call->callid,
+						       SG_ERR_NOT_SUPPORTED,
+						       "chat needs an answered "
+						       "call");
+		}
 		else if (!call->sip)
 			(void)send_msg(call, "chat", "from", "echo", "text",
 				       text, NULL);
@@ -1699,6 +1765,19 @@ uint32_t sg_call_ref(const struct sg_call *call)
 
 void sg_call_sip_event(struct sg_call *call, const struct sg_sip_ev *ev)
 {
+	if (call->pager) {
+		if (!call->pager_leg || (ev->call_ref &&
+					 ev->call_ref != call->ref))
+			return;
+		if (ev->type == SG_SIP_EV_ANSWERED)
+			sg_call_notify(call, NULL, "connected");
+		else if (ev->type == SG_SIP_EV_ENDED)
+			sg_call_end_later(call, NULL, ev->reason ?
+					  ev->reason : "normal", ev->code);
+		else if (ev->type == SG_SIP_EV_MESSAGE && ev->text)
+			sg_call_chat_in(call, "rep", ev->text);
+		return;
+	}
 	if (call->sip2 && ev->call_ref == call->ref2)
 		sg_sipcall_event(call->sip2, ev);
 	else if (call->sip)

@@ -13,8 +13,14 @@ struct leg {
 	struct sg_hublegs *h;         /**< weak                            */
 	uint32_t ref;
 	char aor[SG_REP_ID_MAX + SG_STORE_ID_MAX + 8];  /**< sip:rep@store */
+	char rep[SG_REP_ID_MAX];      /**< pager leg: the AoR's parts      */
+	char store[SG_STORE_ID_MAX];
 	struct sa flow;               /**< where the rep's binding came from */
 	struct sipsess *sess;
+	struct sip_request *req;      /**< pager leg: the MESSAGE out now  */
+	char callid[24];              /**< pager leg: one Call-ID, CSeq up */
+	uint32_t cseq;
+	bool pager;                   /**< chat-only: MESSAGE, no dialog   */
 	struct tmr tmr;               /**< deferred free (out of callbacks) */
 	bool answered;
 	bool closed;                  /**< ENDED sent or hung up by us     */
@@ -35,6 +41,7 @@ static void leg_destructor(void *arg)
 
 	tmr_cancel(&l->tmr);
 	list_unlink(&l->le);
+	l->req = mem_deref(l->req);     /* its response goes nowhere */
 	l->sess = mem_deref(l->sess);   /* CANCEL or BYE by libre */
 }
 
@@ -303,6 +310,105 @@ static int hub_info(void *arg, uint32_t ref, const char *ctype,
 	return err;
 }
 
+/* A pager leg's MESSAGE answered: the first 2xx answers the leg; a
+ * failure before that ends it (the call tries the next contact). */
+static void pager_resp_h(int err, const struct sip_msg *msg, void *arg)
+{
+	struct leg *l = arg;
+	struct sg_sip_ev ev = {.type = SG_SIP_EV_ANSWERED};
+
+	if (l->closed || (!err && msg->scode < 200))
+		return;
+	if (!err && msg->scode < 300) {
+		if (l->answered)
+			return;
+		l->answered = true;
+		ev.code = msg->scode;
+		emit(l, &ev);
+		return;
+	}
+	if (l->answered)
+		return;          /* a lost line later: the chat goes on */
+	ev.type = SG_SIP_EV_ENDED;
+	ev.code = err ? 408 : msg->scode;
+	ev.reason = err ? "network-error" : "rejected";
+	ev.by_remote = true;
+	emit(l, &ev);
+	leg_free_later(l);
+}
+
+static int pager_send(struct leg *l, const char *text)
+{
+	struct sg_hublegs *h = l->h;
+	char route[128], contact[256];
+	struct uri ruri;
+	struct pl pl;
+	int err;
+
+	if (l->req)
+		return EBUSY;    /* one line at a time (RFC 3428 5) */
+	err = sg_showroom_target(h->sr, l->store, l->rep, route,
+				 sizeof(route), contact, sizeof(contact));
+	if (err)
+		return err;
+	pl_set_str(&pl, route);
+	err = uri_decode(&ruri, &pl);
+	if (err)
+		return err;
+	/* RFC 5626 5.3: to the registered contact over its flow */
+	return sip_requestf(&l->req, sg_showroom_sip(h->sr), true, "MESSAGE",
+			    contact, &ruri, NULL, NULL, pager_resp_h, l,
+			    "To: <%s>\r\n"
+			    "From: <sip:storegw@%s>;tag=%s\r\n"
+			    "Call-ID: %s\r\n"
+			    "CSeq: %u MESSAGE\r\n"
+			    "Max-Forwards: 70\r\n"
+			    "Content-Type: text/plain;charset=utf-8\r\n"
+			    "Content-Length: %zu\r\n\r\n%s",
+			    l->aor, l->store, l->callid, l->callid,
+			    ++l->cseq, strlen(text), text);
+}
+
+int sg_hublegs_page(struct sg_hublegs *h, uint32_t ref, const char *aor,
+		    const char *text)
+{
+	struct leg *l;
+	int err;
+
+	if (!h || !ref || !text)
+		return EINVAL;
+	l = leg_find(h, ref);
+	if (l)
+		return l->pager ? pager_send(l, text) : EINVAL;
+	if (!aor)
+		return EINVAL;
+	l = mem_zalloc(sizeof(*l), leg_destructor);
+	if (!l)
+		return ENOMEM;
+	l->h = h;
+	l->ref = ref;
+	l->pager = true;
+	tmr_init(&l->tmr);
+	str_ncpy(l->aor, aor, sizeof(l->aor));
+	err = aor_split(aor, l->rep, sizeof(l->rep), l->store,
+			sizeof(l->store));
+	if (!err)
+		err = sg_showroom_flow(h->sr, l->store, l->rep, &l->flow);
+	if (err)
+		goto out;
+	re_snprintf(l->callid, sizeof(l->callid), "%016llx",
+		    (unsigned long long)rand_u64());
+	list_append(&h->legs, &l->le, l);
+	err = pager_send(l, text);
+	if (!err)
+		SG_INFO(SG_SUB_SIP, NULL, "showroom: MESSAGE %s (chat-only)",
+			aor);
+ out:
+	if (err)
+		mem_deref(l);
+	return err;
+}
+
 /* The leg a MESSAGE belongs to: its dialog (RFC 3428 in-dialog), or, out
  * of dialog, a call to the From AoR that came over that rep's flow (a
  * SIP phone as rep, e.g. baresip, sends chat outside the dialog). */
@@ -314,9 +420,9 @@ static struct leg *message_leg(struct sg_hublegs *h, const struct sip_msg *msg)
 	for (le = h->legs.head; le; le = le->next) {
 		struct leg *l = le->data;
 
-		if (l->closed || !l->sess)
+		if (l->closed || (!l->sess && !l->pager))
 			continue;
-		if (sip_dialog_cmp(sipsess_dialog(l->sess), msg))
+		if (l->sess && sip_dialog_cmp(sipsess_dialog(l->sess), msg))
 			return l;
 		if (l->answered && !pl_strcasecmp(&msg->from.auri, l->aor) &&
 		    sa_cmp(&msg->src, &l->flow, SA_ALL))

@@ -93,5 +93,15 @@ int sg_hublegs_alloc(struct sg_hublegs **hp, struct sg_showroom *sr,
 /** The signalling interface of the hub legs. inv->to is the AoR
  *  "sip:<rep>@<store>". */
 void sg_hublegs_sig(struct sg_hublegs *h, struct sg_sipsig *sig);
+/**
+ * Chat-only (RFC 3428 pager mode): text as an out-of-dialog MESSAGE to
+ * the registered contact of aor ("sip:rep@store") over its flow. The
+ * first call for ref opens a leg (hung up with the sipsig's hangup); its
+ * first 2xx is SG_SIP_EV_ANSWERED, a failure before it SG_SIP_EV_ENDED;
+ * the rep's out-of-dialog MESSAGEs come back as SG_SIP_EV_MESSAGE.
+ * EBUSY: the line before is not answered yet.
+ */
+int sg_hublegs_page(struct sg_hublegs *h, uint32_t ref, const char *aor,
+		    const char *text);
 
 #endif

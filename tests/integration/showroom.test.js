@@ -252,7 +252,79 @@ async function hubSwitch() {
   }
 }
 
+// the next message of a wsClient that matches pred (others skipped)
+async function nextOf(c, pred, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const left = end - Date.now();
+    assert(left > 0, `no ${what} in time`);
+    const m = await c.next(left).catch(() => null);
+    assert(m, `no ${what} in time`);
+    if (pred(m)) return m;
+  }
+}
+
+const repState = async (gw, id) => (await regOf(gw, id)).state;
+
+// Chat-only to a rep (issue 6): routed like a call (the rep is busy), no
+// media: the gateway sends the shopper's lines as out-of-dialog MESSAGE
+// (RFC 3428 pager mode) to the rep's registered contact over its flow;
+// the first 2xx answers. The hub counts them; a baresip rep answers back.
+async function chatOnly() {
+  let gw; let hub; let alice; let c;
+  try {
+    gw = await showroomGateway('showroom-chat', { reps: ['alice', 'bob'] });
+    hub = await storegwHub('hub-chat', `sip:127.0.0.1:${gw.sport}`, [{ id: 'bob' }]);
+    await waitFor(async () => (await regOf(gw, 'bob')).registered, 10000,
+      'the hub\'s bob registered at the gateway');
+    const msgs = async () => (await hub.status()).reps.find((r) => r.id === 'bob').messages;
+    const m0 = await msgs();
+
+    c = await lib.wsClient(gw.ws);
+    c.send({ type: 'call', call: 'c1', to: 'rep:any', media: 'chat', token: tok(['rep']) });
+    const con = await nextOf(c, (m) => m.call === 'c1' && ['connected', 'hangup', 'error'].includes(m.type),
+      10000, 'answer of the chat-only call');
+    assert(con.type === 'connected' && con.rep === 'bob', `chat-only: connected to bob (${JSON.stringify(con)})`);
+    assert(await repState(gw, 'bob') === 'busy', 'bob is busy while chatting');
+    await waitFor(async () => (await msgs()) >= m0 + 1, 3000, 'the hub counted the first MESSAGE');
+    c.send({ type: 'chat', call: 'c1', text: 'is the lamp in stock?' });
+    await waitFor(async () => (await msgs()) >= m0 + 2, 3000, 'the hub counted the shopper\'s line');
+    // another chat-only shopper while bob chats: alice is offline, queued
+    c.send({ type: 'call', call: 'c2', to: 'rep:any', media: 'chat', token: tok(['rep']) });
+    const q = await nextOf(c, (m) => m.call === 'c2', 5000, 'the second shopper\'s answer');
+    assert(q.type === 'queued' && q.position === 1, `second chat queued (${JSON.stringify(q)})`);
+    c.send({ type: 'hangup', call: 'c2' });
+    c.send({ type: 'hangup', call: 'c1' });
+    await waitFor(async () => (await repState(gw, 'bob')) === 'available', 5000,
+      'bob available again after the hangup');
+    await waitFor(async () => (await lib.metrics(gw)).calls_active === 0, 5000, 'calls freed');
+
+    // a baresip rep: the lines reach it, its MESSAGE comes back as chat
+    alice = await rep('alice', gw, 'alice', 'alicepw', 'tcp', { contact: 'sip:storegw@store1' });
+    await waitFor(async () => (await regOf(gw, 'alice')).registered, 5000, 'alice registered');
+    c.send({ type: 'call', call: 'c3', to: 'rep:alice', media: 'chat', token: tok(['rep']) });
+    const con3 = await nextOf(c, (m) => m.call === 'c3' && ['connected', 'hangup', 'error'].includes(m.type),
+      10000, 'answer of the chat to alice');
+    assert(con3.type === 'connected' && con3.rep === 'alice', `connected to alice (${JSON.stringify(con3)})`);
+    await alice.wait(/a shopper wants to chat/, 5000, 'the opening line at alice');
+    c.send({ type: 'chat', call: 'c3', text: 'do you have it in red?' });
+    await alice.wait(/do you have it in red\?/, 5000, 'the shopper\'s line at alice');
+    alice.ctrl.command('message', 'yes, in red too');
+    const chat = await nextOf(c, (m) => m.call === 'c3' && m.type === 'chat', 5000, 'chat from alice');
+    assert(chat.text === 'yes, in red too' && chat.from === 'alice', `chat from alice (${JSON.stringify(chat)})`);
+    c.send({ type: 'hangup', call: 'c3' });
+    await waitFor(async () => (await repState(gw, 'alice')) === 'available', 5000,
+      'alice available again');
+  } finally {
+    if (c) c.ws.close();
+    if (gw) await stopGateway(gw);
+    if (hub) await stop(hub);
+    if (alice) { alice.ctrl.close(); await stop(alice); }
+  }
+}
+
 module.exports = [
+  { name: 'chat_only', fn: chatOnly, timeout: 90000 },
   { name: 'call_rep', fn: callRep, timeout: 90000 },
   { name: 'register', fn: refusedAndUdp, timeout: 90000 },
   { name: 'hub_switch', fn: hubSwitch, timeout: 90000 },

@@ -610,10 +610,12 @@ async function demoNoRep() {
       'the no-rep message');
     assert(await widget(page, "w.state === 'ended'"), 'ended');
     await shot(page, 'demo-norep-03-no-rep');
-    // a chat on its own to a rep: the gateway takes none yet; the page says what to do
+    // a chat on its own to a rep is routed like a call: queued, then no rep
     await page.click('.again');
     await page.click('[data-testid=mode-chat]');
-    await waitFor(async () => /chat on its own is not available/i.test(await status(page)), 5000, 'the chat-only message');
+    await waitFor(async () => /queue/.test(await status(page)), 5000, 'chat-only: queued message');
+    await waitFor(async () => /No sales representative is free right now/.test(await status(page)), 6000,
+      'chat-only: the no-rep message');
     await shot(page, 'demo-norep-04-chat-only');
     assert(!errors.length, `no page errors: ${errors}`);
   } finally {

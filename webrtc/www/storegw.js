@@ -72,7 +72,7 @@
     'wslost': 'The connection to the service was lost.',
     'ice': 'Sound and video cannot get through your network (a firewall may be blocking them). A chat may still work.',
     'timeout': 'The service did not answer in time. Please try again.',
-    'chatonly': 'A chat on its own is not available here yet. Please choose an audio or video call (you can chat during it).',
+    'chatonly': 'A chat on its own is not available for this number. Please choose an audio or video call (you can chat during it).',
   };
 
   /* ---- styles and markup ------------------------------------------------- */
@@ -549,7 +549,7 @@ form.send[hidden] { display: none; }
           break;
         case 'error':
           if (w.state === 'connecting' || w.state === 'queued' || w.state === 'ringing') {
-            /* the gateway takes no chat-only call to a rep or phone yet */
+            /* chat-only goes to reps (SIP MESSAGE); a phone number takes none */
             end(m.code === 'not-supported' && w.media === 'chat' ? LOCAL.chatonly
               : ERRORS[m.code] || ERRORS.internal, m.code);
           } else if (w.state === 'connected') {
