@@ -65,6 +65,8 @@ struct sg_call {
 	bool pager;                    /**< chat-only to a rep: MESSAGE legs
 					    (RFC 3428 pager mode), no media */
 	bool pager_leg;                /**< a MESSAGE leg open on call->ref */
+	char peer[SG_E164_BUF];        /**< pager to a phone: its number,
+					    where its MESSAGEs come from   */
 	bool sw_refused;               /**< a switch candidate unreachable  */
 	struct sg_sipcall *sip2;       /**< switch: the leg to the new rep  */
 	uint32_t ref2;                 /**< its call_ref                   */
@@ -144,15 +146,38 @@ static void friends_detach(struct sg_call *call)
 static void pager_drop(struct sg_call *call)
 {
 	struct sg_hublegs *h = call->app ? sg_app_hublegs(call->app) : NULL;
+	struct sg_sip_ua *ua = call->app ? sg_app_sip_ua(call->app) : NULL;
 	struct sg_sipsig sig;
 
 	if (!call->pager_leg)
 		return;
 	call->pager_leg = false;
+	call->peer[0] = '\0';
+	if (!call->hub) {
+		if (ua)
+			(void)sg_sip_call_hangup(ua, call->ref);
+		return;
+	}
 	if (!h)
 		return;
 	sg_hublegs_sig(h, &sig);
 	(void)sig.hangup(sig.arg, call->ref);
+}
+
+/* Chat-only: a line to the rep's hub or phone on call->ref; the first
+ * opens the leg (aor/uri: where to). */
+static int pager_send(struct sg_call *call, const char *to, const char *text)
+{
+	unsigned identity;
+
+	if (call->hub)
+		return sg_hublegs_page(sg_app_hublegs(call->app), call->ref,
+				       to, text);
+	if (!sg_app_sip_ua(call->app) ||
+	    sg_app_identity(call->app, call->adm.store, &identity))
+		return ENOTCONN;
+	return sg_sip_page(sg_app_sip_ua(call->app), call->ref, identity,
+			   to ? to : "", text);
 }
 
 static void destructor(void *arg)
@@ -930,27 +955,44 @@ static int send_queued(struct sg_call *call, unsigned position)
 	return msg_send(call, o, err);
 }
 
-/* Chat-only: the first MESSAGE to the contact; its 2xx answers. Hub
- * contacts only so far (tel:/sip: contacts: the next one is tried). */
+/* Chat-only: the first MESSAGE to the contact (hub: over the rep's flow;
+ * tel:/sip: through the store's IMS identity); its 2xx answers. */
 static int pager_offer(struct sg_call *call, const struct sg_rep_conf *rep,
 		       size_t idx)
 {
-	char aor[SG_REP_ID_MAX + SG_STORE_ID_MAX + 8];
+	char aor[SG_REP_CONTACT_MAX + SG_STORE_ID_MAX + 8];
+	const char *user;
+	size_t n;
 	int err;
 
-	if (idx >= rep->contactc || strcmp(rep->contacts[idx], "hub") ||
-	    !sg_app_hublegs(call->app))
-		return ENOTSUP;
-	re_snprintf(aor, sizeof(aor), "sip:%s@%s", rep->id, rep->store);
-	err = sg_hublegs_page(sg_app_hublegs(call->app), call->ref, aor,
-			      "(a shopper wants to chat)");
+	if (idx >= rep->contactc)
+		return EINVAL;
+	call->hub = !strcmp(rep->contacts[idx], "hub");
+	if (call->hub) {
+		if (!sg_app_hublegs(call->app))
+			return ENOTCONN;
+		re_snprintf(aor, sizeof(aor), "sip:%s@%s", rep->id,
+			    rep->store);
+	}
+	else {
+		/* tel:/sip: through the store's IMS identity; the phone's
+		 * out-of-dialog MESSAGEs come from its number */
+		str_ncpy(aor, rep->contacts[idx], sizeof(aor));
+		user = strchr(aor, ':');
+		user = user ? user + 1 : aor;
+		n = strcspn(user, "@;>");
+		if (n < sizeof(call->peer))
+			str_ncpy(call->peer, user, n + 1);
+	}
+	err = pager_send(call, aor, "(a shopper wants to chat)");
 	if (err) {
 		SG_WARN(SG_SUB_API, call->id, "chat to rep %s failed: %m",
 			rep->id, err);
+		call->peer[0] = '\0';
+		call->hub = false;
 		return err;
 	}
 	call->pager_leg = true;
-	call->hub = true;
 	call->rep = rep;
 	return 0;
 }
@@ -1619,8 +1661,7 @@ void sg_call_handle(struct sg_call *call, const char *type,
 			friend_chat(call, text);
 		else if (call->pager) {
 			if (!text || !call->rep_answered || !call->pager_leg ||
-			    sg_hublegs_page(sg_app_hublegs(call->app),
-					    call->ref, NULL, text))
+			    pager_send(call, NULL, text))
 				sg_webrtc_client_error(call->cli, call->callid,
 						       SG_ERR_NOT_SUPPORTED,
 						       "chat needs an answered "
@@ -1755,6 +1796,8 @@ int sg_call_json(struct re_printf *pf, const struct sg_call *call)
 
 const char *sg_call_peer(const struct sg_call *call)
 {
+	if (call->pager)
+		return call->peer;
 	return call->adm.target == SG_TARGET_SIP ? call->adm.e164 : "";
 }
 

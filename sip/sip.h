@@ -156,6 +156,11 @@ int sg_sip_call_hangup(struct sg_sip_ua *ua, uint32_t call_ref);
 /** SIP MESSAGE (RFC 3428) inside the call's dialog. */
 int sg_sip_call_message(struct sg_sip_ua *ua, uint32_t call_ref,
 			const char *text);
+/** Chat-only (RFC 3428 pager mode): MESSAGE outside any dialog from
+ *  identity to a tel:/sip: URI via its P-CSCF; the first 2xx is ANSWERED,
+ *  a failure before it ENDED; sg_sip_call_hangup drops it (no ENDED). */
+int sg_sip_page(struct sg_sip_ua *ua, uint32_t call_ref, unsigned identity,
+		const char *to, const char *text);
 /** re-INVITE with a new offer (hold/resume); the answer comes as ANSWERED. */
 int sg_sip_call_reinvite(struct sg_sip_ua *ua, uint32_t call_ref,
 			 const char *sdp);

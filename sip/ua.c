@@ -70,12 +70,13 @@ struct call {
 	char *our_sdp;             /* last SDP we sent (offer or answer) */
 	char cid[32];              /* log call id: "sip-<ref>"           */
 	bool answered, ended, cause_set, by_remote, reinvite;
+	bool pager;                /* chat-only: out-of-dialog MESSAGEs  */
 	int end_code;
 	char end_reason[96];
 };
 
 enum cmd_op { C_REGISTER, C_INVITE, C_HANGUP, C_MESSAGE, C_REINVITE,
-	      C_SHUTDOWN };
+	      C_PAGE, C_SHUTDOWN };
 
 struct cmd {
 	enum cmd_op op;
@@ -633,12 +634,102 @@ static void do_invite(struct sg_sip_ua *ua, struct cmd *cm)
 		   TAG_END());
 }
 
+/* Chat-only (RFC 3428 pager mode): the first command for a ref opens a
+ * handle From the identity To the phone, via the identity's P-CSCF; each
+ * line is a MESSAGE outside any dialog. The first 2xx is ANSWERED, a
+ * failure before it ENDED (nua_r_message). */
+static void do_page(struct sg_sip_ua *ua, struct cmd *cm)
+{
+	struct call *c = call_find(ua, cm->ref);
+	struct reg *r;
+	char hdrs[512];
+	const char *proxy;
+
+	if (c) {
+		if (c->pager && !c->ended)
+			nua_message(c->nh, SIPTAG_CONTENT_TYPE_STR(
+					    "text/plain"),
+				    SIPTAG_PAYLOAD_STR(cm->text), TAG_END());
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		SG_ERR(SG_SUB_SIP, NULL, "message: out of memory");
+		return;
+	}
+	c->h.kind = H_CALL;
+	c->ua = ua;
+	c->ref = cm->ref;
+	c->identity = cm->idx;
+	c->pager = true;
+	(void)snprintf(c->cid, sizeof(c->cid), "sip-%u", (unsigned)cm->ref);
+	c->next = ua->calls;
+	ua->calls = c;
+
+	r = reg_of_identity(ua, cm->idx);
+	if (!r) {
+		call_cause(c, 403, "identity not registered", false);
+		call_ended(c, 403, NULL);
+		return;
+	}
+	proxy = pcscf_of(r);
+	(void)snprintf(hdrs, sizeof(hdrs), "P-Preferred-Identity: <%s>\r\n",
+		       r->id.impu);
+	c->nh = nua_handle(ua->nua, &c->h,
+			   TAG_IF(proxy, NUTAG_PROXY(proxy)),
+			   SIPTAG_FROM_STR(r->id.impu),
+			   SIPTAG_TO_STR(cm->to),
+			   TAG_END());
+	if (!c->nh) {
+		call_cause(c, 500, "no handle", false);
+		call_ended(c, 500, NULL);
+		return;
+	}
+	/* the handle's tags alone do not route a tel: URI: the P-CSCF as
+	 * the handle's proxy, as for INVITE */
+	if (proxy)
+		nua_set_hparams(c->nh, NUTAG_PROXY(proxy), TAG_END());
+	SG_INFO(SG_SUB_SIP, c->cid, "MESSAGE %s as %s via %s (chat-only)",
+		cm->to, r->id.impu, proxy ? proxy : "(direct)");
+	nua_message(c->nh, SIPTAG_HEADER_STR(hdrs),
+		    SIPTAG_CONTENT_TYPE_STR("text/plain"),
+		    SIPTAG_PAYLOAD_STR(cm->text), TAG_END());
+}
+
+/* a pager handle's MESSAGE answered */
+static void page_response(struct call *c, int status, char const *phrase)
+{
+	struct sg_sip_ev ev = {.type = SG_SIP_EV_ANSWERED,
+			       .call_ref = c->ref, .code = status};
+
+	if (status < 200 || c->ended)
+		return;
+	if (status < 300) {
+		if (!c->answered) {
+			c->answered = true;
+			emit(c->ua, &ev);
+		}
+		return;
+	}
+	SG_WARN(SG_SUB_SIP, c->cid, "MESSAGE: %d %s", status, phrase);
+	if (!c->answered) {
+		call_cause(c, status, phrase, true);
+		call_ended(c, status, phrase);
+	}
+}
+
 static void do_hangup(struct sg_sip_ua *ua, struct cmd *cm)
 {
 	struct call *c = call_find(ua, cm->ref);
 
 	if (!c || c->ended)
 		return;
+	if (c->pager) {
+		/* no dialog to end: the handle goes, no ENDED */
+		c->ended = true;
+		call_free(c);
+		return;
+	}
 	if (c->answered) {
 		call_cause(c, 200, "local-bye", false);
 		nua_bye(c->nh, TAG_END());
@@ -852,6 +943,11 @@ static void nua_cb(nua_event_t event, int status, char const *phrase,
 		}
 		break;
 	case nua_r_message:
+		if (c && c->pager) {
+			page_response(c, status, phrase);
+			break;
+		}
+		/* fall through */
 	case nua_r_bye:
 	case nua_r_cancel:
 	case nua_r_prack:
@@ -901,7 +997,7 @@ static void do_shutdown(struct sg_sip_ua *ua)
 		}
 	}
 	for (c = ua->calls; c; c = c->next) {
-		if (c->ended || !c->nh)
+		if (c->ended || !c->nh || c->pager)
 			continue;
 		call_cause(c, 200, "shutdown", false);
 		if (c->answered)
@@ -927,6 +1023,7 @@ static void cmd_cb(su_root_magic_t *ua, su_msg_r msg, struct cmd *cm)
 	case C_HANGUP:   do_hangup(ua, cm);   break;
 	case C_MESSAGE:  do_message(ua, cm);  break;
 	case C_REINVITE: do_reinvite(ua, cm); break;
+	case C_PAGE:     do_page(ua, cm);     break;
 	case C_SHUTDOWN: do_shutdown(ua);     break;
 	}
  out:
@@ -1287,6 +1384,29 @@ int sg_sip_call_message(struct sg_sip_ua *ua, uint32_t call_ref,
 		return EINVAL;
 	cm.text = strdup(text);
 	err = cm.text ? post(ua, &cm) : ENOMEM;
+	cmd_clear(&cm);
+	return err;
+}
+
+/**
+ * Chat-only (RFC 3428 pager mode): text as a MESSAGE outside any dialog
+ * from identity to (a tel: or sip: URI) via its P-CSCF, named call_ref.
+ * The first 2xx is ANSWERED, a failure before it ENDED; hang up with
+ * sg_sip_call_hangup (no ENDED follows). Replies come as MESSAGE events
+ * with call_ref 0 and from.
+ * @return 0, EINVAL or ENOMEM
+ */
+int sg_sip_page(struct sg_sip_ua *ua, uint32_t call_ref, unsigned identity,
+		const char *to, const char *text)
+{
+	struct cmd cm = {.op = C_PAGE, .ref = call_ref, .idx = identity};
+	int err;
+
+	if (!ua || !call_ref || !to || !text)
+		return EINVAL;
+	cm.to = strdup(to);
+	cm.text = strdup(text);
+	err = cm.to && cm.text ? post(ua, &cm) : ENOMEM;
 	cmd_clear(&cm);
 	return err;
 }

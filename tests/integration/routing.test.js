@@ -506,7 +506,54 @@ async function switchMobile(video, audio) {
   }
 }
 
+// Chat-only to a rep whose contact is a mobile (issue 6): the lines go as
+// out-of-dialog MESSAGE through the store's IMS identity (Kamailio); the
+// first 2xx answers; the phone's MESSAGE to the store comes back as chat.
+// A number that refuses the MESSAGE (not registered: Kamailio 404) makes
+// the router try the next contact.
+async function chatMobile() {
+  let k; let gw; let mobile; let c;
+  try {
+    k = await startKamailio('routing-kamailio-chat');
+    mobile = await baresip('dave-chat', k, '+4930123', 'telpw',
+      { video: '', contact: 'sip:store1@ims.test' });
+    gw = await routingGateway('routing-chat', [{ id: 'dave', contacts: ['tel:+4930124', 'tel:+4930123'] }],
+      { k });
+    c = await lib.wsClient(gw.ws);
+    const next = async (pred, what, ms = 10000) => {
+      const end = Date.now() + ms;
+      for (;;) {
+        const m = await c.next(Math.max(1, end - Date.now())).catch(() => null);
+        assert(m, `no ${what} in time`);
+        if (pred(m)) return m;
+      }
+    };
+    c.send({ type: 'call', call: 'm1', to: 'rep:dave', media: 'chat', token: tok() });
+    const con = await next((m) => m.call === 'm1' && ['connected', 'hangup', 'error'].includes(m.type),
+      'answer of the chat-only call');
+    assert(con.type === 'connected' && con.rep === 'dave', `connected to dave (${JSON.stringify(con)})`);
+    assert(/trying rep dave at tel:\+4930124/.test(gw.log()) &&
+      /trying rep dave at tel:\+4930123/.test(gw.log()), 'the unreachable number first, then the mobile');
+    await mobile.wait(/a shopper wants to chat/, 5000, 'the opening line at the mobile');
+    assert((await repOf(gw, 'dave')).state === 'busy', 'dave is busy while chatting');
+    c.send({ type: 'chat', call: 'm1', text: 'any lamps left?' });
+    await mobile.wait(/any lamps left\?/, 5000, 'the shopper\'s line at the mobile');
+    mobile.ctrl.command('message', 'two left');
+    const chat = await next((m) => m.call === 'm1' && m.type === 'chat', 'chat from the mobile', 5000);
+    assert(chat.text === 'two left' && chat.from === 'dave', `chat from dave (${JSON.stringify(chat)})`);
+    c.send({ type: 'hangup', call: 'm1' });
+    await waitFor(async () => (await repOf(gw, 'dave')).state === 'available', 5000,
+      'dave available again');
+  } finally {
+    if (c) c.ws.close();
+    if (gw) await stopGateway(gw);
+    if (mobile) { mobile.ctrl.close(); await stop(mobile); }
+    if (k) await stopKamailio(k);
+  }
+}
+
 module.exports = [
+  { name: 'chat_mobile', fn: chatMobile, timeout: 120000 },
   { name: 'queue', fn: queue, timeout: 120000 },
   { name: 'queue_limits', fn: queueLimits, timeout: 120000 },
   { name: 'skip', fn: skip, timeout: 120000 },
