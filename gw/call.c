@@ -1660,8 +1660,16 @@ void sg_call_handle(struct sg_call *call, const char *type,
 		if (call->slot)
 			friend_chat(call, text);
 		else if (call->pager) {
-			if (!text || !call->rep_answered || !call->pager_leg ||
-			    pager_send(call, NULL, text))
+			int err = !text || !call->rep_answered ||
+				!call->pager_leg ? ENOTCONN :
+				pager_send(call, NULL, text);
+
+			if (err == EBUSY)
+				sg_webrtc_client_error(call->cli, call->callid,
+						       SG_ERR_RATE_LIMITED,
+						       "chat: earlier lines "
+						       "not delivered yet");
+			else if (err)
 				sg_webrtc_client_error(call->cli, call->callid,
 						       SG_ERR_NOT_SUPPORTED,
 						       "chat needs an answered "

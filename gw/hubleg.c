@@ -17,7 +17,8 @@ struct leg {
 	char store[SG_STORE_ID_MAX];
 	struct sa flow;               /**< where the rep's binding came from */
 	struct sipsess *sess;
-	struct sip_request *req;      /**< pager leg: the MESSAGE out now  */
+	struct sip_request *reqv[4];  /**< pager leg: MESSAGEs in flight
+					   (libre clears a slot when done) */
 	char callid[24];              /**< pager leg: one Call-ID, CSeq up */
 	uint32_t cseq;
 	bool pager;                   /**< chat-only: MESSAGE, no dialog   */
@@ -38,10 +39,12 @@ struct sg_hublegs {
 static void leg_destructor(void *arg)
 {
 	struct leg *l = arg;
+	size_t i;
 
 	tmr_cancel(&l->tmr);
 	list_unlink(&l->le);
-	l->req = mem_deref(l->req);     /* its response goes nowhere */
+	for (i = 0; i < ARRAY_SIZE(l->reqv); i++)
+		l->reqv[i] = mem_deref(l->reqv[i]);  /* responses go nowhere */
 	l->sess = mem_deref(l->sess);   /* CANCEL or BYE by libre */
 }
 
@@ -342,11 +345,16 @@ static int pager_send(struct leg *l, const char *text)
 	struct sg_hublegs *h = l->h;
 	char route[128], contact[256];
 	struct uri ruri;
+	struct sip_request **reqp = NULL;
 	struct pl pl;
+	size_t i;
 	int err;
 
-	if (l->req)
-		return EBUSY;    /* one line at a time (RFC 3428 5) */
+	for (i = 0; i < ARRAY_SIZE(l->reqv) && !reqp; i++)
+		if (!l->reqv[i])
+			reqp = &l->reqv[i];
+	if (!reqp)
+		return EBUSY;    /* lines waiting for their answers */
 	err = sg_showroom_target(h->sr, l->store, l->rep, route,
 				 sizeof(route), contact, sizeof(contact));
 	if (err)
@@ -356,7 +364,7 @@ static int pager_send(struct leg *l, const char *text)
 	if (err)
 		return err;
 	/* RFC 5626 5.3: to the registered contact over its flow */
-	return sip_requestf(&l->req, sg_showroom_sip(h->sr), true, "MESSAGE",
+	return sip_requestf(reqp, sg_showroom_sip(h->sr), true, "MESSAGE",
 			    contact, &ruri, NULL, NULL, pager_resp_h, l,
 			    "To: <%s>\r\n"
 			    "From: <sip:storegw@%s>;tag=%s\r\n"

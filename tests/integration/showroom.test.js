@@ -289,6 +289,9 @@ async function chatOnly() {
     await waitFor(async () => (await msgs()) >= m0 + 1, 3000, 'the hub counted the first MESSAGE');
     c.send({ type: 'chat', call: 'c1', text: 'is the lamp in stock?' });
     await waitFor(async () => (await msgs()) >= m0 + 2, 3000, 'the hub counted the shopper\'s line');
+    // lines typed quickly are in flight together, none lost
+    for (const t of ['in red?', 'or blue?', 'thanks']) c.send({ type: 'chat', call: 'c1', text: t });
+    await waitFor(async () => (await msgs()) === m0 + 5, 3000, 'the hub counted three quick lines');
     // another chat-only shopper while bob chats: alice is offline, queued
     c.send({ type: 'call', call: 'c2', to: 'rep:any', media: 'chat', token: tok(['rep']) });
     const q = await nextOf(c, (m) => m.call === 'c2', 5000, 'the second shopper\'s answer');
