@@ -624,7 +624,50 @@ async function demoNoRep() {
   }
 }
 
+// Chat mode with a rep (issue 6): the widget's chat-only call reaches a
+// hub rep as SIP MESSAGE (the hub counts them), no camera or microphone.
+async function chatOnlyWidget() {
+  const { storegwHub, stop } = require('./peers');
+  const sport = await lib.freePort();
+  const gw = await lib.startGateway('storedemo-chatonly', {
+    showroom: { listen: `127.0.0.1:${sport}`, min_expires: 10 },
+    demo: { enabled: true, store: 'store1', dest: ['rep'] },
+    stores: [{ id: 'store1', secret: 'demo-store1-secret-0123456789abcdef-test' }],
+    reps: [{ store: 'store1', id: 'alice', name: 'Alice', password: 'alicepw', contacts: ['hub'] }],
+  });
+  let h = null;
+  const { ctx, page, errors } = await newCtx(VIEWPORTS.phone);
+  try {
+    h = await storegwHub('storedemo-chatonly-hub', `sip:127.0.0.1:${sport}`, [{ id: 'alice' }]);
+    await waitFor(async () => JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/reps`)).text)
+      .reps.some((r) => r.registered), 10000, 'alice registered');
+    const msgs = async () => (await h.status()).reps[0].messages;
+    const m0 = await msgs();
+    await page.goto(`${gw.url}/store/product.html?sku=LAMP-01`);
+    await page.waitForSelector('body[data-target]');
+    await page.click('[data-testid=contact]');
+    await page.click('[data-testid=mode-chat]');
+    await waitFor(async () => /Type your question below\. Representative: alice/.test(await status(page)), 10000,
+      'chat-only connected to alice');
+    assert(!/not available/.test(await status(page)), 'no "not available" message');
+    assert(!(await page.isVisible('[data-testid=switch]')), 'no switch on a chat-only call');
+    await page.fill('[data-testid=chat-input]', 'Is the lamp dimmable?');
+    await page.click('[data-testid=chat-send]');
+    await waitFor(async () => (await msgs()) >= m0 + 2, 5000, 'the hub counted the opening line and the shopper\'s');
+    await shot(page, 'chat-only-connected');
+    await page.click('[data-testid=hangup]');
+    await waitFor(async () => JSON.parse((await lib.httpGet(`${gw.url}/api/v1/admin/reps`)).text)
+      .reps[0].state === 'available', 5000, 'alice free again');
+    assert(!errors.length, `no page errors: ${errors}`);
+  } finally {
+    await ctx.close();
+    await lib.stopGateway(gw);
+    if (h) await stop(h);
+  }
+}
+
 module.exports = [
+  { name: 'chat_only_widget', fn: chatOnlyWidget, timeout: 60000 },
   { name: 'token_endpoint', fn: tokenEndpoint },
   { name: 'shopper_phone', fn: () => shopper('phone', VIEWPORTS.phone), timeout: 120000 },
   { name: 'shopper_desktop', fn: () => shopper('desktop', VIEWPORTS.desktop), timeout: 120000 },

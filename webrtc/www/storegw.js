@@ -281,7 +281,8 @@ form.send[hidden] { display: none; }
       show(ui.keys, w.media !== 'chat');
       show(ui.invite, s === 'connected' && w.media !== 'chat' && !w.joined);
       /* a friend on a shared call neither switches the rep nor dials */
-      show(ui.sw, !w.joined);
+      /* a chat-only call has no switch (the gateway switches media legs) */
+      show(ui.sw, !w.joined && w.media !== 'chat');
       if (w.joined) show(ui.keys, false);
       show(ui.inviteBox, inCall && !!w.inviteUrl);
       if (!inCall || w.media === 'chat') { show(ui.keypad, false); ui.keys.setAttribute('aria-expanded', 'false'); }
