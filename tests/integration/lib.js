@@ -17,30 +17,33 @@ const children = new Set();
 
 function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+// Ports for the processes a test starts. They come from below the kernel's
+// ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by default):
+// a port the OS handed out and we closed again could be taken the next
+// moment by any process binding port 0 or connecting (Chromium, Kamailio,
+// baresip, fetch), which made a gateway fail with "Address already in
+// use" now and then. Each port is checked free for TCP and UDP on
+// 127.0.0.1; the counter starts at a per-process offset so two runners do
+// not walk the same ports.
+const dgram = require('dgram');
+const PORT_LO = 10000; const PORT_HI = 20999;   // signalling, HTTP
+const MEDIA_LO = 21000; const MEDIA_HI = 32699; // RTP ranges
+let nextPort = PORT_LO + (process.pid % 50) * 200;
+const tryBind = (port, udp) => new Promise((resolve) => {
+  const s = udp ? dgram.createSocket('udp4') : net.createServer();
+  s.once('error', () => resolve(false));
+  const done = () => s.close(() => resolve(true));
+  if (udp) s.bind(port, '127.0.0.1', done); else s.listen(port, '127.0.0.1', done);
+});
 
 // n consecutive ports free for both TCP and UDP on 127.0.0.1 (baresip
 // binds SIP on port and SIP/TLS on port + 1).
 async function freePorts(n) {
-  const dgram = require('dgram');
-  const tryBind = (port, udp) => new Promise((resolve) => {
-    const s = udp ? dgram.createSocket('udp4') : net.createServer();
-    s.once('error', () => resolve(false));
-    const done = () => (udp ? s.close(() => resolve(true)) : s.close(() => resolve(true)));
-    if (udp) s.bind(port, '127.0.0.1', done); else s.listen(port, '127.0.0.1', done);
-  });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = await freePort();
-    let ok = base + n < 65535;
+  for (let attempt = 0; attempt < 2000; attempt++) {
+    if (nextPort + n > PORT_HI) nextPort = PORT_LO;
+    const base = nextPort;
+    nextPort += n;
+    let ok = true;
     for (let i = 0; ok && i < n; i++) {
       ok = (await tryBind(base + i, false)) && (await tryBind(base + i, true));
     }
@@ -49,8 +52,11 @@ async function freePorts(n) {
   throw new Error(`no ${n} consecutive free ports`);
 }
 
-let portBase = 21000 + (process.pid % 200) * 100;
+function freePort() { return freePorts(1); }
+
+let portBase = MEDIA_LO + (process.pid % 100) * 100;
 function mediaPorts(n = 40) {
+  if (portBase + n > MEDIA_HI) portBase = MEDIA_LO;
   const r = [portBase, portBase + n - 1];
   portBase += n;
   return r;

@@ -128,6 +128,9 @@ async function baresip(name, k, user, password, { audio = 'opus/48000/2,PCMU/800
     'video_size 320x240',
     'video_fps 15',
     'rtp_stats yes',
+    // RTP above the kernel's ephemeral range and away from lib.freePort's:
+    // baresip's default (1024-49152) could take a port a test handed out
+    'rtp_ports 61000-64999',
     `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
     'module_path /usr/lib/baresip/modules',
     'module g711.so', 'module opus.so', 'module vp8.so', 'module amr.so',
