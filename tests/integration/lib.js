@@ -208,8 +208,15 @@ function wsClient(url) {
       send: (o) => ws.send(typeof o === 'string' ? o : JSON.stringify(o)),
       next: (ms = 5000) => (q.length ? Promise.resolve(q.shift())
         : new Promise((res, rej) => {
-          const t = setTimeout(() => rej(new Error('no reply in time')), ms);
-          waiters.push((m) => { clearTimeout(t); res(m); });
+          const w = (m) => { clearTimeout(t); res(m); };
+          // a waiter that timed out leaves the queue: it must not swallow
+          // the next message
+          const t = setTimeout(() => {
+            const i = waiters.indexOf(w);
+            if (i >= 0) waiters.splice(i, 1);
+            rej(new Error('no reply in time'));
+          }, ms);
+          waiters.push(w);
         })),
     }));
     ws.on('error', reject);
