@@ -148,6 +148,10 @@ bool sg_hubd_ep_available(const struct sg_hubd_ep *ep);
 struct le *sg_hubd_ep_le(struct sg_hubd_ep *ep);
 /** Count a chat MESSAGE for this rep. */
 void sg_hubd_ep_count_msg(struct sg_hubd_ep *ep);
+/** Chat from the rep outside a call's dialog (a chat-only call): an
+ *  out-of-dialog MESSAGE text/plain from its AoR to sip:<store> over its
+ *  registration's flow. ENOTCONN while not registered. */
+int sg_hubd_ep_chat(struct sg_hubd_ep *ep, const uint8_t *text, size_t len);
 int sg_hubd_ep_status(struct re_printf *pf, const struct sg_hubd_ep *ep);
 
 /* ---- one call (hub/hubcall.c) ------------------------------------- */

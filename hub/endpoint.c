@@ -17,6 +17,7 @@ struct sg_hubd_ep {
 	char instance[48];             /* RFC 5626 +sip.instance uuid      */
 	bool registered, stopped, failing;
 	uint64_t reg_ok, reg_fail, unregs, msgs, flows, flow_lost, pings;
+	uint64_t chats_tx;             /* out-of-dialog MESSAGEs sent      */
 	uint16_t last_scode;
 };
 
@@ -150,11 +151,24 @@ static void reg_resp_h(int err, const struct sip_msg *msg, void *arg)
 	}
 }
 
-static int do_register(struct sg_hubd_ep *ep)
+/* The registration's target (sip:<store>) and route (the registrar
+ * with its transport): REGISTER and the rep's out-of-dialog MESSAGE. */
+static void reg_target(const struct sg_hubd_ep *ep, char *uri, size_t urisz,
+		       char *route, size_t routesz)
 {
 	const struct sg_hubd_conf *c = sg_hubd_conf(ep->hd);
 	static const char *const tpp[] = {"", ";transport=tcp",
 					  ";transport=tls"};
+
+	snprintf(uri, urisz, "sip:%s", c->gw.store);
+	/* libre's dialog writes "Route: <%s;lr>" */
+	snprintf(route, routesz, "%s%s", c->gw.registrar,
+		 tpp[c->gw.transport]);
+}
+
+static int do_register(struct sg_hubd_ep *ep)
+{
+	const struct sg_hubd_conf *c = sg_hubd_conf(ep->hd);
 	char reg_uri[SG_HUBD_ADDR + 8], route[SG_HUBD_URI + 32];
 	char params[96];
 	const char *routev[1];
@@ -162,10 +176,7 @@ static int do_register(struct sg_hubd_ep *ep)
 
 	if (ep->reg || ep->stopped || sg_hubd_closing(ep->hd))
 		return 0;
-	snprintf(reg_uri, sizeof(reg_uri), "sip:%s", c->gw.store);
-	/* libre's dialog writes "Route: <%s;lr>" */
-	snprintf(route, sizeof(route), "%s%s", c->gw.registrar,
-		 tpp[c->gw.transport]);
+	reg_target(ep, reg_uri, sizeof(reg_uri), route, sizeof(route));
 	snprintf(params, sizeof(params), "+sip.instance=\"<urn:uuid:%s>\"",
 		 ep->instance);
 	routev[0] = route;
@@ -353,6 +364,48 @@ void sg_hubd_ep_count_msg(struct sg_hubd_ep *ep)
 	++ep->msgs;
 }
 
+static void chat_resp_h(int err, const struct sip_msg *msg, void *arg)
+{
+	(void)arg;
+	if (err)
+		SG_WARN(SG_SUB_SIP, NULL, "rep chat MESSAGE: %m", err);
+	else if (msg->scode >= 300)
+		SG_WARN(SG_SUB_SIP, NULL, "rep chat MESSAGE: %u %r",
+			msg->scode, &msg->reason);
+}
+
+/* RFC 3428 pager mode, the way the sipreg-registered UA sends: From our
+ * AoR, Request-URI and To the registration's target, through the
+ * registrar's route, so over the connection the REGISTER went (the
+ * gateway accepts a rep's MESSAGE only over its registered flow). The
+ * text is never logged. */
+int sg_hubd_ep_chat(struct sg_hubd_ep *ep, const uint8_t *text, size_t len)
+{
+	char uri[SG_HUBD_ADDR + 8], route[SG_HUBD_URI + 32];
+	const char *routev[1];
+	struct sip_dialog *dlg;
+	int err;
+
+	if (!ep->registered || !ep->reg)
+		return ENOTCONN;
+	reg_target(ep, uri, sizeof(uri), route, sizeof(route));
+	routev[0] = route;
+	err = sip_dialog_alloc(&dlg, uri, uri, ep->rc.name, ep->aor, routev,
+			       1);
+	if (err)
+		return err;
+	err = sip_drequestf(NULL, sg_hubd_sip(ep->hd), true, "MESSAGE", dlg,
+			    0, NULL, NULL, chat_resp_h, NULL,
+			    "Content-Type: text/plain;charset=utf-8\r\n"
+			    "Content-Length: %zu\r\n\r\n%b", len, text, len);
+	mem_deref(dlg);
+	if (!err)
+		++ep->chats_tx;
+	SG_INFO(SG_SUB_SIP, NULL, "rep %s: chat MESSAGE (%zu bytes): %m",
+		ep->rc.id, len, err);
+	return err;
+}
+
 int sg_hubd_ep_status(struct re_printf *pf, const struct sg_hubd_ep *ep)
 {
 	return re_hprintf(pf, "{\"id\":\"%s\",\"aor\":\"%s\","
@@ -361,7 +414,7 @@ int sg_hubd_ep_status(struct re_printf *pf, const struct sg_hubd_ep *ep)
 			  "\"last_scode\":%u,\"unregisters\":%llu,"
 			  "\"flow\":%s,\"flows\":%llu,\"flows_lost\":%llu,"
 			  "\"pings\":%llu,"
-			  "\"messages\":%llu}",
+			  "\"messages\":%llu,\"messages_sent\":%llu}",
 			  ep->rc.id, ep->aor,
 			  ep->registered ? "true" : "false",
 			  sg_hub_src_state_name(sg_hub_source_state(ep->video)),
@@ -373,5 +426,6 @@ int sg_hubd_ep_status(struct re_printf *pf, const struct sg_hubd_ep *ep)
 			  (unsigned long long)ep->flows,
 			  (unsigned long long)ep->flow_lost,
 			  (unsigned long long)ep->pings,
-			  (unsigned long long)ep->msgs);
+			  (unsigned long long)ep->msgs,
+			  (unsigned long long)ep->chats_tx);
 }

@@ -187,24 +187,28 @@ static int status_print(struct re_printf *pf, const struct sg_hubd *hd)
 
 #define CHAT_MAX 2048
 
-/* POST /calls/<id>/chat, text/plain: the call's rep says it (the hub has
- * no keyboard; tests and the operator type for the rep). Loopback
- * peers only, whatever control is bound to. */
+/* POST /calls/<id>/chat or /reps/<id>/chat, text/plain: the rep says it
+ * (the hub has no keyboard; tests and the operator type for the rep), in
+ * the call's dialog or, for a rep, out of dialog over its registration
+ * (a chat-only call). Loopback peers only, whatever control is bound to.
+ * pfx: "/calls/" or "/reps/". */
 static void chat_post(struct sg_hubd *hd, struct http_conn *conn,
-		      const struct http_msg *msg)
+		      const struct http_msg *msg, size_t pfx)
 {
-	struct sg_hubd_call *c;
+	struct sg_hubd_call *c = NULL;
+	struct sg_hubd_ep *ep = NULL;
 	struct pl id;
 	size_t n = mbuf_get_left(msg->mb);
 	const uint8_t *p = mbuf_buf(msg->mb);
+	int err;
 
 	if (!sa_is_loopback(http_conn_peer(conn))) {
 		(void)http_ereply(conn, 403, "Forbidden");
 		return;
 	}
-	/* "/calls/" id "/chat", the id without '/' */
-	id.p = msg->path.p + 7;
-	id.l = msg->path.l > 12 ? msg->path.l - 12 : 0;
+	/* prefix id "/chat", the id without '/' */
+	id.p = msg->path.p + pfx;
+	id.l = msg->path.l > pfx + 5 ? msg->path.l - pfx - 5 : 0;
 	if (!id.l || memcmp(id.p + id.l, "/chat", 5) || pl_strchr(&id, '/')) {
 		(void)http_ereply(conn, 404, "Not Found");
 		return;
@@ -221,13 +225,22 @@ static void chat_post(struct sg_hubd *hd, struct http_conn *conn,
 		(void)http_ereply(conn, 400, "Bad Request");
 		return;
 	}
-	c = sg_hubd_call_by_id(hd, id.p, id.l);
-	if (!c) {
+	if (pfx == 6)
+		ep = sg_hubd_ep_find(hd, id.p, id.l);
+	else
+		c = sg_hubd_call_by_id(hd, id.p, id.l);
+	if ((pfx == 6 && (!ep || !sg_hubd_ep_registered(ep))) ||
+	    (pfx != 6 && !c)) {
 		(void)http_ereply(conn, 404, "Not Found");
 		return;
 	}
-	if (sg_hubd_call_chat(c, p, n)) {
+	err = ep ? sg_hubd_ep_chat(ep, p, n) : sg_hubd_call_chat(c, p, n);
+	if (err == ENOTCONN || (err && !ep)) {
 		(void)http_ereply(conn, 409, "Conflict");
+		return;
+	}
+	if (err) {
+		(void)http_ereply(conn, 500, "Internal Server Error");
 		return;
 	}
 	(void)http_reply(conn, 204, "No Content", "Content-Length: 0\r\n"
@@ -242,7 +255,12 @@ static void http_h(struct http_conn *conn, const struct http_msg *msg,
 
 	if (!pl_strcmp(&msg->met, "POST") && msg->path.l > 7 &&
 	    !memcmp(msg->path.p, "/calls/", 7)) {
-		chat_post(hd, conn, msg);
+		chat_post(hd, conn, msg, 7);
+		return;
+	}
+	if (!pl_strcmp(&msg->met, "POST") && msg->path.l > 6 &&
+	    !memcmp(msg->path.p, "/reps/", 6)) {
+		chat_post(hd, conn, msg, 6);
 		return;
 	}
 	if (pl_strcmp(&msg->met, "GET")) {

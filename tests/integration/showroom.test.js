@@ -292,6 +292,18 @@ async function chatOnly() {
     // lines typed quickly are in flight together, none lost
     for (const t of ['in red?', 'or blue?', 'thanks']) c.send({ type: 'chat', call: 'c1', text: t });
     await waitFor(async () => (await msgs()) === m0 + 5, 3000, 'the hub counted three quick lines');
+    // the hub rep answers out of dialog over its registration (POST /reps/<id>/chat)
+    const post = (p, body) => new Promise((res, rej) => {
+      const r = require('http').request(`${hub.url}${p}`, { method: 'POST',
+        headers: { 'Content-Type': 'text/plain' } }, (x) => { x.resume(); res(x.statusCode); });
+      r.on('error', rej); r.end(body);
+    });
+    assert(await post('/reps/bob/chat', 'yes, in stock') === 204, 'hub rep chat API: 204');
+    const bchat = await nextOf(c, (m) => m.call === 'c1' && m.type === 'chat', 5000, 'chat from bob');
+    assert(bchat.text === 'yes, in stock' && bchat.from === 'bob', `chat from bob (${JSON.stringify(bchat)})`);
+    assert(await post('/reps/carol/chat', 'x') === 404 && await post('/reps/bob/chat', '') === 400,
+      'hub rep chat API: unknown rep 404, empty 400');
+    assert((await hub.status()).reps.find((r) => r.id === 'bob').messages_sent === 1, 'bob: messages_sent 1');
     // another chat-only shopper while bob chats: alice is offline, queued
     c.send({ type: 'call', call: 'c2', to: 'rep:any', media: 'chat', token: tok(['rep']) });
     const q = await nextOf(c, (m) => m.call === 'c2', 5000, 'the second shopper\'s answer');
