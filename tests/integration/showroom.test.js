@@ -234,6 +234,9 @@ async function hubSwitch() {
     console.log(`    frames decoded: ${f0} before, ${f1} at, ${f2} 2 s after the switch ` +
       `(hub: rep ${st.calls[0].rep}, switches ${st.calls[0].video.switches})`);
     assert(f2 > f1 + 10, 'video keeps decoding after the switch');
+    const sdpMsgs = await page.evaluate(() => window.c1.msgs
+      .filter((m) => m.sdp || m.type === 'answer' || m.type === 'reoffer'));
+    assert(sdpMsgs.length === 0, `no new SDP to the browser for the switch (${JSON.stringify(sdpMsgs)})`);
     const { text } = await lib.httpGet(`${gw.url}/api/v1/admin/calls`);
     const call = JSON.parse(text).calls[0];
     assert(call.rep === 'carol' && JSON.stringify(call.reps) === '["bob","carol"]',
